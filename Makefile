@@ -1,0 +1,115 @@
+# ecosweep - build, test, demo, bench, install.
+#
+#   make            build build/ecosweep
+#   make demo       install missing Debian packages, build, run the digits sweep
+#   make test       every unit and integration test ("N passed, N failed")
+#   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      dispatch-overhead benchmark (ratio against a baseline)
+#   make install PREFIX=/usr/local
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+DEBS    := libuv1-dev libcjson-dev libgsl-dev libcmocka-dev pkg-config
+PKGS    := libuv libcjson gsl
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Werror
+CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lcjson -lgsl -lgslcblas -lm)
+LDLIBS  += -lm
+
+LIB_SRC := $(wildcard strategies/*.c) $(wildcard meters/*.c) $(wildcard workers/*.c) \
+           $(filter-out scheduler/main.c,$(wildcard scheduler/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/scheduler/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+EX_BIN  := $(BUILD)/examples/digits_trial $(BUILD)/examples/bench_trial $(BUILD)/examples/bench_baseline
+
+# The client directory ecosweep puts on trials' PYTHONPATH when it runs
+# from the build tree; `make install` bakes in the installed copy instead.
+SRC_CLIENT_DIR := $(CURDIR)/workers/client
+
+.PHONY: all demo test test-asan bench install deps check-deps clean examples
+
+all: $(BUILD)/ecosweep examples
+
+$(BUILD)/obj/%.o: %.c | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DES_CLIENT_DIR='"$(ES_CLIENT_DIR_VALUE)"' -MMD -MP -c $< -o $@
+
+ES_CLIENT_DIR_VALUE ?= $(SRC_CLIENT_DIR)
+
+$(BUILD)/libecosweep.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ecosweep: $(MAIN_OBJ) $(BUILD)/libecosweep.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+examples: $(EX_BIN)
+
+$(BUILD)/examples/digits_trial: examples/digits/digits_trial.c workers/client/ecosweep_trial.h | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/client -o $@ $< -lm
+
+$(BUILD)/examples/bench_trial: examples/bench/bench_trial.c workers/client/ecosweep_trial.h | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers/client -o $@ $< -lm
+
+$(BUILD)/examples/bench_baseline: examples/bench/bench_baseline.c | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libecosweep.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -I. -o $@ $< $(BUILD)/libecosweep.a $(LDLIBS) -lcmocka
+
+# ---- dependencies ---------------------------------------------------------
+# Installs the Debian packages when they are missing and we are root;
+# otherwise prints the exact command and stops.
+check-deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "ecosweep: installing$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >&2 || exit 1; \
+	  else \
+	    echo "ecosweep: missing packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+deps: check-deps
+
+# ---- demo, tests, bench -----------------------------------------------------
+demo: all
+	rm -rf runs/digits
+	$(BUILD)/ecosweep run examples/digits/digits.json -o runs/digits --force
+	$(BUILD)/ecosweep front runs/digits
+
+test: all $(UNIT_BIN)
+	@ECOSWEEP_BUILD=$(BUILD) sh tests/run.sh
+
+test-asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+bench: all
+	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/dispatch.sh
+
+# ---- install ------------------------------------------------------------------
+install:
+	$(MAKE) BUILD=$(BUILD)/install ES_CLIENT_DIR_VALUE=$(PREFIX)/share/ecosweep/client $(BUILD)/install/ecosweep
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ecosweep/client $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/install/ecosweep $(DESTDIR)$(PREFIX)/bin/ecosweep
+	install -m 644 workers/client/ecosweep.py $(DESTDIR)$(PREFIX)/share/ecosweep/client/ecosweep.py
+	install -m 644 workers/client/ecosweep_trial.h $(DESTDIR)$(PREFIX)/include/ecosweep_trial.h
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

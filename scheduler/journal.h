@@ -1,0 +1,57 @@
+/*
+ * journal.h - journal.jsonl: the append-only event log (DESIGN.md §6).
+ *
+ * Writing: one JSON object per line, each written with a single write(2)
+ * on an O_APPEND descriptor, so a crash leaves at most one torn last line.
+ * Durability policy of this version: events reach the kernel at once (they
+ * survive a crash of ecosweep, kill -9 included), not fsync'd (a power
+ * loss may lose the last events).
+ *
+ * Reading: es_journal_replay() rebuilds the trial records from the events;
+ * a torn last line is tolerated and counted; any other bad line is an
+ * error naming the line.
+ */
+#ifndef ES_JOURNAL_H
+#define ES_JOURNAL_H
+
+#include <cjson/cJSON.h>
+
+#include "record.h"
+#include "spec.h"
+
+typedef struct {
+  int fd;
+  char *path;
+} es_journal;
+
+/* Open (create) path for appending. 0 or -errno. */
+int es_journal_open(es_journal *j, const char *path);
+/* Append obj (an object with "event") as one line; obj is not freed. */
+int es_journal_append(es_journal *j, const cJSON *obj);
+void es_journal_close(es_journal *j);
+
+/* What a journal holds. */
+typedef struct {
+  int has_sweep;         /* a "sweep" event was found */
+  es_spec spec;          /* rebuilt from the sweep event's embedded spec */
+  char *spec_hash;       /* as recorded */
+  unsigned long seed;
+  es_recordset records;
+  long next_id;          /* max trial id + 1 */
+  long n_ends;
+  int torn_tail;         /* the last line was incomplete and skipped */
+  int finished;          /* a "finish" event was found */
+  double overhead_j, ecosweep_j, total_j, wall_s; /* from "finish" */
+} es_journal_state;
+
+/* Replay path into st (zeroed by the call). 0, or -errno / -EINVAL with a
+ * one-line message ("DIR/journal.jsonl:12: not JSON") in err. */
+int es_journal_replay(const char *path, es_journal_state *st, char *err, size_t err_len);
+void es_journal_state_free(es_journal_state *st);
+
+/* Helpers shared with the live sweep: the JSON of a point's parameters,
+ * and the reverse (0, or -EINVAL naming the parameter in err). */
+cJSON *es_params_to_json(const es_space *space, const double *point);
+int es_params_from_json(const es_space *space, const cJSON *obj, double *point, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * main.c - the ecosweep command line (DESIGN.md §2).
+ *
+ * Parses arguments, loads the spec, and hands over to sweep.c (run),
+ * journal.c + outputs.c (front). Every error is one line on stderr,
+ * "ecosweep: <where>: <what>"; bad usage exits 2.
+ *
+ * What it does not do: any sweep logic.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../meters/meter.h"
+#include "journal.h"
+#include "outputs.h"
+#include "spec.h"
+#include "sweep.h"
+
+#define ES_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: ecosweep COMMAND [OPTIONS]\n"
+    "\n"
+    "Energy-aware hyperparameter sweeps: runs trials, meters their joules,\n"
+    "and keeps the Pareto front of accuracy (or any metric) against energy.\n"
+    "\n"
+    "commands:\n"
+    "  run SPEC.json [-o DIR] [--workers N] [--seed S] [--quiet] [--force]\n"
+    "                      run a sweep; outputs go to DIR (default: the spec's\n"
+    "                      \"output\", else runs/<name>)\n"
+    "  front DIR [--format table|json|csv] [--max-energy J] [--min METRIC=V]\n"
+    "                      print the Pareto front of a sweep, optionally only\n"
+    "                      trials under J joules or with METRIC >= V\n"
+    "  validate SPEC.json  check a spec file; exit 2 with the first error\n"
+    "  meters [--json]     list the meters and whether they can be used here\n"
+    "  --help, --version\n"
+    "\n"
+    "exit status: 0 done with a non-empty front; 1 failed (no front, every\n"
+    "trial failed, workers.max_failures, I/O error); 2 bad usage or bad spec;\n"
+    "130/143 stopped by SIGINT/SIGTERM after writing every output.\n"
+    "\n"
+    "Not in this version yet: resume, report, measure.\n";
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "ecosweep: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see ecosweep --help)\n");
+  return 2;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_double(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !isfinite(v)) return -1;
+  *out = v;
+  return 0;
+}
+
+static int cmd_validate(int argc, char **argv) {
+  if (argc != 1) return usage_error("validate: expects one SPEC.json%s", "");
+  es_spec spec;
+  char err[1024];
+  if (es_spec_load(argv[0], &spec, err, sizeof err) != 0) {
+    fprintf(stderr, "ecosweep: %s\n", err);
+    return 2;
+  }
+  printf("%s: ok (%zu parameters, %zu objectives, sampler %s)\n", argv[0], spec.space.n, spec.n_objectives,
+         spec.strategy.sampler);
+  es_spec_free(&spec);
+  return 0;
+}
+
+static int cmd_run(int argc, char **argv) {
+  const char *spec_path = NULL, *out = NULL;
+  long workers = 0, seed = -1;
+  es_run_options opt = {0};
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc)
+      out = argv[++i];
+    else if (!strcmp(a, "--workers") && i + 1 < argc) {
+      if (parse_long(argv[++i], 1, 4096, &workers) != 0)
+        return usage_error("run: --workers: not an integer in 1..4096: %s", argv[i]);
+    } else if (!strcmp(a, "--seed") && i + 1 < argc) {
+      if (parse_long(argv[++i], 0, LONG_MAX, &seed) != 0)
+        return usage_error("run: --seed: not a non-negative integer: %s", argv[i]);
+    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+      opt.quiet = 1;
+    else if (!strcmp(a, "--force"))
+      opt.force = 1;
+    else if (a[0] == '-' && a[1])
+      return usage_error("run: unknown or incomplete option %s", a);
+    else if (!spec_path)
+      spec_path = a;
+    else
+      return usage_error("run: unexpected argument %s", a);
+  }
+  if (!spec_path) return usage_error("run: expects SPEC.json%s", "");
+  es_spec spec;
+  char err[1024];
+  if (es_spec_load(spec_path, &spec, err, sizeof err) != 0) {
+    fprintf(stderr, "ecosweep: %s\n", err);
+    return 2;
+  }
+  if (workers > 0) spec.workers.count = (int)workers;
+  if (seed >= 0) {
+    spec.seed = (unsigned long)seed;
+    spec.has_seed = 1;
+  }
+  char dir[2 * PATH_MAX + 2];
+  const char *target = out ? out : spec.output;
+  if (target[0] == '/') {
+    snprintf(dir, sizeof dir, "%s", target);
+  } else {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) {
+      fprintf(stderr, "ecosweep: cannot read the current directory: %s\n", strerror(errno));
+      es_spec_free(&spec);
+      return 1;
+    }
+    snprintf(dir, sizeof dir, "%s/%s", cwd, target);
+  }
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/') dir[--n] = '\0';
+  opt.dir = dir;
+  int status = es_sweep_run(&spec, &opt);
+  es_spec_free(&spec);
+  return status;
+}
+
+static int cmd_front(int argc, char **argv) {
+  const char *dir = NULL;
+  es_front_query q = {0};
+  q.format = "table";
+  char *min_arg = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--format") && i + 1 < argc) {
+      q.format = argv[++i];
+      if (strcmp(q.format, "table") && strcmp(q.format, "json") && strcmp(q.format, "csv"))
+        return usage_error("front: --format: expected table, json or csv, not %s", q.format);
+    } else if (!strcmp(a, "--max-energy") && i + 1 < argc) {
+      if (parse_double(argv[++i], &q.max_energy) != 0)
+        return usage_error("front: --max-energy: not a number: %s", argv[i]);
+      q.has_max_energy = 1;
+    } else if (!strcmp(a, "--min") && i + 1 < argc) {
+      min_arg = argv[++i];
+      char *eq = strchr(min_arg, '=');
+      if (!eq || eq == min_arg || parse_double(eq + 1, &q.min_value) != 0)
+        return usage_error("front: --min: expected METRIC=VALUE, not %s", min_arg);
+      *eq = '\0';
+      q.min_metric = min_arg;
+    } else if (a[0] == '-' && a[1])
+      return usage_error("front: unknown or incomplete option %s", a);
+    else if (!dir)
+      dir = a;
+    else
+      return usage_error("front: unexpected argument %s", a);
+  }
+  if (!dir) return usage_error("front: expects DIR%s", "");
+  char path[PATH_MAX], err[1024];
+  snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+  es_journal_state st;
+  if (es_journal_replay(path, &st, err, sizeof err) != 0) {
+    fprintf(stderr, "ecosweep: %s\n", err);
+    es_journal_state_free(&st);
+    return errno == ENOENT ? 2 : 1;
+  }
+  if (st.torn_tail) fprintf(stderr, "ecosweep: %s: the last line is incomplete and was skipped\n", path);
+  q.dir = dir;
+  int rc = es_front_print(stdout, &st.spec, &st.records, &q);
+  es_journal_state_free(&st);
+  if (rc != 0) {
+    fprintf(stderr, "ecosweep: %s: %s\n", dir, strerror(-rc));
+    return 1;
+  }
+  return 0;
+}
+
+static int cmd_meters(int argc, char **argv) {
+  int json = argc == 1 && !strcmp(argv[0], "--json");
+  if (argc > 1 || (argc == 1 && !json)) return usage_error("meters: unexpected argument %s", argv[0]);
+  es_meter_config cfg = {ES_ESTIMATE_CPU_WATTS_DEFAULT, ES_ESTIMATE_RAM_WATTS_DEFAULT};
+  if (json) printf("[");
+  for (size_t i = 0; es_meter_types[i]; i++) {
+    const es_meter_type *t = es_meter_types[i];
+    char why[256];
+    int ok = t->probe(&cfg, why, sizeof why) == 0;
+    if (json)
+      printf("%s\n  {\"name\": \"%s\", \"available\": %s, \"domains\": [\"trial\"], \"why\": \"%s\", "
+             "\"estimate\": %s}",
+             i ? "," : "", t->name, ok ? "true" : "false", why, t->estimate ? "true" : "false");
+    else
+      printf("%-10s %-12s %s%s\n", t->name, ok ? "available" : "unavailable", why,
+             t->estimate ? " [estimate]" : "");
+  }
+  if (json) printf("\n]\n");
+  else
+    printf("(rapl, perf, hwmon and nvml are not in this version yet; \"auto\" uses the estimate)\n");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_text, stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("ecosweep %s\n", ES_VERSION);
+    return 0;
+  }
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
+  if (!strcmp(cmd, "front")) return cmd_front(argc - 2, argv + 2);
+  if (!strcmp(cmd, "meters")) return cmd_meters(argc - 2, argv + 2);
+  if (!strcmp(cmd, "resume") || !strcmp(cmd, "report") || !strcmp(cmd, "measure"))
+    return usage_error("%s: not available in this version yet", cmd);
+  return usage_error("unknown command %s", cmd);
+}

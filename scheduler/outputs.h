@@ -1,0 +1,64 @@
+/*
+ * outputs.h - the files a sweep leaves (DESIGN.md §6) and the front.
+ *
+ * Everything here is computed from a record set, so a live sweep and a
+ * replayed journal produce the same files. Files are written to a
+ * temporary name and renamed, so a reader never sees half a file.
+ *
+ * What it does not do: journal.jsonl (journal.c) or trial logs (sweep.c).
+ */
+#ifndef ES_OUTPUTS_H
+#define ES_OUTPUTS_H
+
+#include <stdio.h>
+
+#include "record.h"
+#include "spec.h"
+
+/* The front over completed and stopped trials that have every objective. */
+typedef struct {
+  size_t k;           /* objectives */
+  size_t n_eligible;  /* completed/stopped records with all objectives */
+  size_t *eligible;   /* indices into the set's records */
+  double *obj;        /* n_eligible x k, minimisation form (max goals negated) */
+  size_t n_front;
+  size_t *front;      /* indices into the set's records, ascending id */
+  double *reference;  /* k values in the objectives' own orientation */
+  int has_hv;         /* hypervolume computed (2 objectives in this version) */
+  double hv;
+  double *history;    /* pairs (joules spent, hypervolume), n_history of them */
+  size_t n_history;
+} es_front;
+
+/* Totals the sweep measured (not derivable from records). */
+typedef struct {
+  double overhead_j; /* joules metered but not attributed to any trial */
+  double ecosweep_j; /* ecosweep's own share (part of overhead) */
+  double wall_s;     /* the sweep's wall time */
+} es_totals;
+
+/* Value of objective metric for record r (energy_j is the scheduler's). */
+const double *es_objective_value(const es_recordset *set, const es_record *r, const char *metric);
+
+int es_front_compute(const es_spec *spec, const es_recordset *set, es_front *out);
+void es_front_free(es_front *f);
+
+/* Write trials.csv, front.json, front.csv and summary.json into dir.
+ * 0, or -errno with "<file>: <what>" in err. */
+int es_outputs_write(const char *dir, const es_spec *spec, const es_recordset *set, const es_totals *tot,
+                     char *err, size_t err_len);
+
+/* Print the front as "table", "json" or "csv" to out. Records whose
+ * energy_j exceeds max_energy (when has_max_energy) or whose metric
+ * min_metric is below min_value (when min_metric) are left out. */
+typedef struct {
+  const char *format;
+  int has_max_energy;
+  double max_energy;
+  const char *min_metric;
+  double min_value;
+  const char *dir; /* output directory, for the trials' paths */
+} es_front_query;
+int es_front_print(FILE *out, const es_spec *spec, const es_recordset *set, const es_front_query *q);
+
+#endif

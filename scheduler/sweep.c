@@ -1,0 +1,1180 @@
+/*
+ * sweep.c - the sweep state machine on one libuv loop.
+ *
+ * Life of a trial:
+ *   launch    draw a point, make trials/<id>/, spawn (workers/local.c),
+ *             journal "start"
+ *   running   reports arrive on fd 3 (or as "@ecosweep" lines on stdout);
+ *             each gets exactly one reply, "continue" or "stop", and a
+ *             journal "report" with the joules so far
+ *   exited    libuv reaped the process; its group is killed so nothing of
+ *             it lingers; we wait for its streams to drain
+ *   ended     classified (DESIGN §4 table), metered, journal "end"; its
+ *             handles are closed, and the trial is freed in the last close
+ *             callback
+ *
+ * CPU time: while a trial runs we read its process tree from /proc. When
+ * it is reaped, the exact figure comes from getrusage(RUSAGE_CHILDREN):
+ * libuv reaps every exited child in one pass and only then calls the exit
+ * callbacks, so the growth of RUSAGE_CHILDREN is taken once per loop turn
+ * (in a uv_check callback) and given to the trials reaped in that turn -
+ * whole when one was, split by their last /proc readings when several
+ * were.
+ *
+ * What it does not do: parse specs, compute fronts, know any meter's
+ * internals.
+ */
+#include "sweep.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "../meters/meter.h"
+#include "../strategies/sampler.h"
+#include "../workers/local.h"
+#include "../workers/proctree.h"
+#include "../workers/protocol.h"
+#include "command.h"
+#include "journal.h"
+#include "outputs.h"
+#include "record.h"
+
+#ifndef ES_CLIENT_DIR
+#define ES_CLIENT_DIR "workers/client"
+#endif
+#define ES_VERSION_STRING "0.1.0"
+
+typedef struct es_sweep es_sweep;
+
+/* Where the kill escalation of a trial stands (one timer drives it). */
+typedef enum {
+  KILL_NONE,     /* running normally (the timer may hold the timeout) */
+  KILL_STOP,     /* told "stop": SIGTERM when grace_s passes */
+  KILL_TERM,     /* SIGTERM sent: SIGKILL when grace_s passes */
+  KILL_KILL,     /* SIGKILL sent */
+} kill_phase;
+
+typedef struct es_trial {
+  es_sweep *sweep;
+  long id;
+  size_t rec;            /* index of its record in sweep->records */
+  uv_process_t process;  /* the trial's lead process */
+  uv_pipe_t channel;     /* our end of its fd 3 */
+  uv_pipe_t out, err;    /* its stdout and stderr */
+  uv_timer_t timer;      /* timeout, then the kill escalation */
+  int open_handles;      /* closed in close_cb; the trial is freed at 0 */
+  pid_t pid;             /* also its pgid */
+  es_linebuf chan_lb;    /* fd 3 lines */
+  es_linebuf out_lb;     /* stdout lines, for "@ecosweep" reports */
+  int out_skipping;      /* inside an over-long ordinary stdout line */
+  int log_fd[2];         /* stdout.log, stderr.log */
+  long long log_bytes[2];
+  int exited, reaped_counted, chan_eof, out_eof, err_eof, ended;
+  int64_t exit_status;
+  int term_signal;
+  int told_stop;         /* replied "stop" at least once */
+  int we_signalled;      /* a signal from us ended it */
+  char stop_reason[64];  /* "rung:<level>", "budget:<name>", "shutdown" */
+  char fail_reason[128]; /* "protocol:<what>"; empty when none */
+  char fail_detail[256];
+  int timed_out;
+  kill_phase phase;
+  double cpu_sample;     /* last /proc reading of its tree */
+  double cpu_final;      /* after reaping */
+  int has_reported_j;
+  double reported_j;
+  uint64_t start_ns;
+  struct es_trial *next_reaped;
+  struct es_trial *next_running;
+} es_trial;
+
+struct es_sweep {
+  uv_loop_t *loop;
+  es_spec *spec;
+  const char *dir;
+  int quiet;
+  const es_meter_type *meter;
+  es_meter_config meter_cfg;
+  es_sampler *sampler;
+  es_journal journal;
+  es_recordset records;
+  es_trial *running;     /* linked list of live trials */
+  int n_running;
+  es_trial *reaped;      /* reaped since the last check callback */
+  long next_id;
+  long launched;
+  long n_failed;
+  long end_seq;
+  int stopping;          /* launch nothing more */
+  char stop_why[128];    /* why the sweep stopped launching */
+  int signal_exit;       /* 130 / 143 once a signal arrived */
+  int signals_seen;
+  int io_error;
+  double ended_joules;   /* joules of ended trials */
+  uv_signal_t sigint, sigterm;
+  uv_check_t check;
+  uv_timer_t wall_timer;
+  int wall_timer_on;
+  struct rusage children_seen;
+  uint64_t start_ns;
+};
+
+static double rusage_cpu(const struct rusage *r) {
+  return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec * 1e-6 + (double)r->ru_stime.tv_sec +
+         (double)r->ru_stime.tv_usec * 1e-6;
+}
+
+static double seconds_since(uint64_t ns) { return (double)(uv_hrtime() - ns) * 1e-9; }
+
+static es_record *trial_record(es_trial *t) { return &t->sweep->records.v[t->rec]; }
+
+static void say(es_sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(es_sweep *s, const char *fmt, ...) {
+  if (s->quiet) return;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("ecosweep: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+static void journal(es_sweep *s, cJSON *ev) {
+  if (!ev) {
+    s->io_error = 1;
+    return;
+  }
+  int rc = es_journal_append(&s->journal, ev);
+  if (rc != 0 && !s->io_error) {
+    fprintf(stderr, "ecosweep: %s: %s\n", s->journal.path, strerror(-rc));
+    s->io_error = 1;
+  }
+  cJSON_Delete(ev);
+}
+
+static cJSON *trial_event(const char *event, long id) {
+  cJSON *ev = cJSON_CreateObject();
+  cJSON_AddStringToObject(ev, "event", event);
+  cJSON_AddNumberToObject(ev, "trial", (double)id);
+  return ev;
+}
+
+/* ---- usage and joules ------------------------------------------------------ */
+
+static void trial_usage(es_trial *t, es_trial_usage *u) {
+  u->cpu_s = t->exited ? t->cpu_final : t->cpu_sample;
+  u->wall_s = seconds_since(t->start_ns);
+  u->has_reported = t->has_reported_j;
+  u->reported_j = t->reported_j;
+}
+
+static double trial_joules(es_trial *t) {
+  es_trial_usage u;
+  double j = 0;
+  trial_usage(t, &u);
+  if (t->sweep->meter->trial_joules(&t->sweep->meter_cfg, &u, &j) != 0) j = 0;
+  return j;
+}
+
+static void sample_cpu(es_trial *t) {
+  double c;
+  if (!t->exited && es_proctree_cpu(t->pid, &c) == 0 && c > t->cpu_sample) t->cpu_sample = c;
+}
+
+/* ---- kill escalation ------------------------------------------------------ */
+
+static void timer_cb(uv_timer_t *timer);
+
+static void arm(es_trial *t, double seconds) {
+  uint64_t ms = seconds <= 0 ? 0 : (uint64_t)(seconds * 1000.0 + 0.5);
+  uv_timer_start(&t->timer, timer_cb, ms, 0);
+}
+
+static void signal_group(es_trial *t, int sig) {
+  t->we_signalled = 1;
+  es_local_kill_group(t->pid, sig);
+}
+
+/* Begin ending t: tell it stop (it has grace_s to exit), or go straight
+ * to SIGTERM when it cannot hear a reply. */
+static void trial_stop(es_trial *t, const char *reason, int via_signal) {
+  if (t->ended || t->exited) return;
+  if (!t->told_stop) snprintf(t->stop_reason, sizeof t->stop_reason, "%s", reason);
+  t->told_stop = 1;
+  if (t->phase != KILL_NONE) return;
+  if (via_signal) {
+    signal_group(t, SIGTERM);
+    t->phase = KILL_TERM;
+  } else {
+    t->phase = KILL_STOP;
+  }
+  arm(t, t->sweep->spec->workers.grace_s);
+}
+
+static void trial_fail(es_trial *t, const char *reason, const char *detail) {
+  if (t->fail_reason[0] || t->ended) return;
+  snprintf(t->fail_reason, sizeof t->fail_reason, "%s", reason);
+  snprintf(t->fail_detail, sizeof t->fail_detail, "%s", detail);
+  if (t->exited) return;
+  /* A protocol error ends the process group at once. */
+  signal_group(t, SIGTERM);
+  t->phase = KILL_TERM;
+  arm(t, t->sweep->spec->workers.grace_s);
+}
+
+static void timer_cb(uv_timer_t *timer) {
+  es_trial *t = timer->data;
+  if (t->exited) return;
+  switch (t->phase) {
+  case KILL_NONE: /* the timeout */
+    t->timed_out = 1;
+    signal_group(t, SIGTERM);
+    t->phase = KILL_TERM;
+    arm(t, t->sweep->spec->workers.grace_s);
+    break;
+  case KILL_STOP:
+    signal_group(t, SIGTERM);
+    t->phase = KILL_TERM;
+    arm(t, t->sweep->spec->workers.grace_s);
+    break;
+  case KILL_TERM:
+    signal_group(t, SIGKILL);
+    t->phase = KILL_KILL;
+    break;
+  case KILL_KILL: break;
+  }
+}
+
+/* ---- reports ------------------------------------------------------------------ */
+
+typedef struct {
+  uv_write_t req;
+  uv_buf_t buf;
+} reply_req;
+
+static void reply_done(uv_write_t *req, int status) {
+  (void)status; /* a trial that closed fd 3 early ends on its own terms */
+  free(req);
+}
+
+static void reply(es_trial *t, int stop) {
+  static char cont[] = "continue\n", stp[] = "stop\n";
+  if (t->chan_eof || uv_is_closing((uv_handle_t *)&t->channel)) return;
+  reply_req *r = malloc(sizeof *r);
+  if (!r) return;
+  r->buf = stop ? uv_buf_init(stp, sizeof stp - 1) : uv_buf_init(cont, sizeof cont - 1);
+  if (uv_write(&r->req, (uv_stream_t *)&t->channel, &r->buf, 1, reply_done) != 0) free(r);
+}
+
+/* Decide on one report; returns 1 for stop. */
+static int decide(es_trial *t, double joules) {
+  es_spec *sp = t->sweep->spec;
+  if (t->told_stop) return 1;
+  if (sp->budget.has_trial_energy_j && joules >= sp->budget.trial_energy_j) {
+    trial_stop(t, "budget:trial_energy_j", 0);
+    return 1;
+  }
+  return 0;
+}
+
+static void handle_report(es_trial *t, const char *line, size_t len, int from_stdout) {
+  es_sweep *s = t->sweep;
+  if (t->fail_reason[0] || t->ended) return;
+  es_report rep;
+  char why[128];
+  if (es_report_parse(line, len, &rep, why, sizeof why) != 0) {
+    char reason[160], detail[256];
+    snprintf(reason, sizeof reason, "protocol:%s", why);
+    snprintf(detail, sizeof detail, "trial %ld sent a bad report line (%s)%s", t->id, why,
+             from_stdout ? " on stdout" : "");
+    trial_fail(t, reason, detail);
+    return;
+  }
+  es_record *r = trial_record(t);
+  if (r->has_step && rep.step < r->step) {
+    char detail[256];
+    snprintf(detail, sizeof detail, "trial %ld reported step %g after step %g", t->id, rep.step, r->step);
+    es_report_free(&rep);
+    trial_fail(t, "protocol:step-backwards", detail);
+    return;
+  }
+  r->has_step = 1;
+  r->step = rep.step;
+  r->n_reports++;
+  for (size_t i = 0; i < rep.n_metrics; i++) {
+    if (es_record_set_metric(&s->records, r, rep.metrics[i].name, rep.metrics[i].value) != 0) s->io_error = 1;
+    r = trial_record(t);
+    if (strcmp(rep.metrics[i].name, "energy_j") == 0) {
+      t->has_reported_j = 1;
+      t->reported_j = rep.metrics[i].value;
+    }
+  }
+  sample_cpu(t);
+  double joules = trial_joules(t);
+  int stop = decide(t, joules);
+  if (!from_stdout)
+    reply(t, stop);
+  else if (stop && t->phase == KILL_STOP) { /* one-way trials hear "stop" as SIGTERM */
+    signal_group(t, SIGTERM);
+    t->phase = KILL_TERM;
+    arm(t, s->spec->workers.grace_s);
+  }
+  cJSON *ev = trial_event("report", t->id);
+  cJSON_AddNumberToObject(ev, "step", rep.step);
+  cJSON *m = cJSON_AddObjectToObject(ev, "metrics");
+  for (size_t i = 0; i < rep.n_metrics; i++) cJSON_AddNumberToObject(m, rep.metrics[i].name, rep.metrics[i].value);
+  cJSON_AddNumberToObject(ev, "energy_j", joules);
+  cJSON_AddNumberToObject(ev, "cpu_s", t->cpu_sample);
+  cJSON_AddNumberToObject(ev, "wall_s", seconds_since(t->start_ns));
+  cJSON_AddStringToObject(ev, "reply", stop ? "stop" : "continue");
+  journal(s, ev);
+  es_report_free(&rep);
+}
+
+/* ---- streams -------------------------------------------------------------- */
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)h;
+  (void)suggested;
+  static char slab[65536]; /* one loop thread: reads never overlap */
+  *buf = uv_buf_init(slab, sizeof slab);
+}
+
+static void maybe_finish(es_trial *t);
+
+static void log_write(es_trial *t, int which, const char *data, size_t n) {
+  long long cap = t->sweep->spec->workers.log_cap_bytes;
+  if (t->log_fd[which] < 0) return;
+  if (t->log_bytes[which] >= cap) return;
+  size_t room = (size_t)(cap - t->log_bytes[which]);
+  size_t w = n < room ? n : room;
+  if (write(t->log_fd[which], data, w) < 0) return;
+  t->log_bytes[which] += (long long)w;
+  if (w < n) {
+    static const char marker[] = "\n[ecosweep: log truncated at workers.log_cap_bytes]\n";
+    if (write(t->log_fd[which], marker, sizeof marker - 1) < 0) return;
+    t->log_bytes[which] = cap;
+  }
+}
+
+static void chan_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  es_trial *t = st->data;
+  if (n > 0) {
+    if (es_linebuf_feed(&t->chan_lb, buf->base, (size_t)n) != 0) {
+      trial_fail(t, "protocol:line-too-long", "a report line on fd 3 exceeded 64 KiB");
+      return;
+    }
+    const char *line;
+    size_t len;
+    while ((line = es_linebuf_next(&t->chan_lb, &len))) handle_report(t, line, len, 0);
+    return;
+  }
+  if (n < 0) { /* EOF or an error: fd 3 is done */
+    size_t len;
+    const char *rest = es_linebuf_rest(&t->chan_lb, &len);
+    if (rest && len) handle_report(t, rest, len, 0);
+    uv_read_stop(st);
+    t->chan_eof = 1;
+    maybe_finish(t);
+  }
+}
+
+static const char at_prefix[] = "@ecosweep ";
+
+static void stdout_line(es_trial *t, const char *line, size_t len) {
+  size_t pl = sizeof at_prefix - 1;
+  if (len >= pl && memcmp(line, at_prefix, pl) == 0) handle_report(t, line + pl, len - pl, 1);
+}
+
+static void out_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  es_trial *t = st->data;
+  if (n > 0) {
+    log_write(t, 0, buf->base, (size_t)n);
+    const char *p = buf->base, *end = buf->base + n;
+    while (p < end) {
+      const char *nl = memchr(p, '\n', (size_t)(end - p));
+      size_t chunk = (size_t)((nl ? nl + 1 : end) - p);
+      if (t->out_skipping) { /* rest of an over-long ordinary line */
+        if (nl) t->out_skipping = 0;
+      } else if (es_linebuf_feed(&t->out_lb, p, chunk) != 0) {
+        size_t pl = sizeof at_prefix - 1;
+        if (t->out_lb.len >= pl && memcmp(t->out_lb.buf, at_prefix, pl) == 0)
+          trial_fail(t, "protocol:line-too-long", "an @ecosweep line on stdout exceeded 64 KiB");
+        es_linebuf_free(&t->out_lb);
+        es_linebuf_init(&t->out_lb, ES_REPORT_MAX + sizeof at_prefix);
+        t->out_skipping = nl == NULL;
+      } else {
+        const char *line;
+        size_t len;
+        while ((line = es_linebuf_next(&t->out_lb, &len))) stdout_line(t, line, len);
+      }
+      p += chunk;
+    }
+    return;
+  }
+  if (n < 0) {
+    size_t len;
+    const char *rest = es_linebuf_rest(&t->out_lb, &len);
+    if (rest && len && !t->out_skipping) stdout_line(t, rest, len);
+    uv_read_stop(st);
+    t->out_eof = 1;
+    maybe_finish(t);
+  }
+}
+
+static void err_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  es_trial *t = st->data;
+  if (n > 0) {
+    log_write(t, 1, buf->base, (size_t)n);
+    return;
+  }
+  if (n < 0) {
+    uv_read_stop(st);
+    t->err_eof = 1;
+    maybe_finish(t);
+  }
+}
+
+/* ---- ending ------------------------------------------------------------------ */
+
+static void launch_more(es_sweep *s);
+static void sweep_maybe_done(es_sweep *s);
+
+static void trial_free(es_trial *t) {
+  es_linebuf_free(&t->chan_lb);
+  es_linebuf_free(&t->out_lb);
+  free(t);
+}
+
+static void close_cb(uv_handle_t *h) {
+  es_trial *t = h->data;
+  if (--t->open_handles == 0) {
+    es_sweep *s = t->sweep;
+    trial_free(t);
+    sweep_maybe_done(s);
+  }
+}
+
+static void trial_close_handles(es_trial *t) {
+  uv_handle_t *hs[] = {(uv_handle_t *)&t->process, (uv_handle_t *)&t->channel, (uv_handle_t *)&t->out,
+                       (uv_handle_t *)&t->err, (uv_handle_t *)&t->timer};
+  for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
+    if (!uv_is_closing(hs[i])) uv_close(hs[i], close_cb);
+}
+
+static const char *signal_name(int sig, char *buf, size_t len) {
+  const char *abbrev = sigabbrev_np(sig);
+  if (abbrev)
+    snprintf(buf, len, "SIG%s", abbrev);
+  else
+    snprintf(buf, len, "%d", sig);
+  return buf;
+}
+
+/* Classify a trial that has exited and drained (DESIGN §4). */
+static void classify(es_trial *t, es_status *st, char *reason, size_t rlen, char *detail, size_t dlen) {
+  es_sweep *s = t->sweep;
+  es_record *r = trial_record(t);
+  char sig[32];
+  if (t->fail_reason[0]) {
+    *st = ES_STATUS_FAILED;
+    snprintf(reason, rlen, "%s", t->fail_reason);
+    snprintf(detail, dlen, "%s", t->fail_detail);
+    return;
+  }
+  if (t->timed_out) {
+    *st = ES_STATUS_TIMEOUT;
+    snprintf(reason, rlen, "timeout");
+    snprintf(detail, dlen, "trial %ld ran past workers.timeout_s = %g s", t->id, s->spec->workers.timeout_s);
+    return;
+  }
+  if (t->told_stop && strcmp(t->stop_reason, "shutdown") == 0) {
+    *st = ES_STATUS_KILLED;
+    snprintf(reason, rlen, "shutdown");
+    snprintf(detail, dlen, "trial %ld was ended by ecosweep's own shutdown", t->id);
+    return;
+  }
+  if (t->term_signal && !(t->told_stop && t->we_signalled)) {
+    *st = ES_STATUS_FAILED;
+    snprintf(reason, rlen, "signal:%s", signal_name(t->term_signal, sig, sizeof sig));
+    snprintf(detail, dlen, "trial %ld was killed by %s", t->id, sig);
+    return;
+  }
+  if (!t->term_signal && t->exit_status != 0 && !(t->told_stop && t->we_signalled)) {
+    *st = ES_STATUS_FAILED;
+    snprintf(reason, rlen, "exit:%lld", (long long)t->exit_status);
+    snprintf(detail, dlen, "trial %ld exited with status %lld", t->id, (long long)t->exit_status);
+    return;
+  }
+  if (t->told_stop) {
+    *st = ES_STATUS_STOPPED;
+    snprintf(reason, rlen, "%s", t->stop_reason);
+    snprintf(detail, dlen, "trial %ld was told to stop (%s)", t->id, t->stop_reason);
+    return;
+  }
+  if (r->n_reports == 0) {
+    *st = ES_STATUS_FAILED;
+    snprintf(reason, rlen, "protocol:no-report");
+    snprintf(detail, dlen, "trial %ld exited 0 without reporting", t->id);
+    return;
+  }
+  for (size_t j = 0; j < s->spec->n_objectives; j++) {
+    const char *m = s->spec->objectives[j].metric;
+    int supplied = strcmp(m, "energy_j") == 0 && (s->meter != &es_meter_reported || t->has_reported_j);
+    if (!supplied && !es_record_metric(&s->records, r, m)) {
+      *st = ES_STATUS_FAILED;
+      snprintf(reason, rlen, "protocol:missing-metric:%s", m);
+      snprintf(detail, dlen, "trial %ld's last report lacks the objective %s", t->id, m);
+      return;
+    }
+  }
+  *st = ES_STATUS_COMPLETED;
+  snprintf(reason, rlen, "exit:0");
+  snprintf(detail, dlen, "trial %ld ran to its end", t->id);
+}
+
+static void trial_end(es_trial *t) {
+  es_sweep *s = t->sweep;
+  t->ended = 1;
+  uv_timer_stop(&t->timer);
+  for (int i = 0; i < 2; i++)
+    if (t->log_fd[i] >= 0) close(t->log_fd[i]), t->log_fd[i] = -1;
+  es_status st;
+  char reason[192], detail[320];
+  classify(t, &st, reason, sizeof reason, detail, sizeof detail);
+  es_record *r = trial_record(t);
+  r->status = st;
+  es_record_set_text(&r->reason, reason);
+  es_record_set_text(&r->detail, detail);
+  r->cpu_s = t->cpu_final;
+  r->wall_s = seconds_since(t->start_ns);
+  r->energy_j = trial_joules(t);
+  r->co2_g = es_co2_grams(r->energy_j, s->spec->carbon.g_per_kwh, s->spec->carbon.pue);
+  r->meter = s->meter->name;
+  r->estimate = s->meter->estimate;
+  r->end_seq = ++s->end_seq;
+  s->ended_joules += r->energy_j;
+  if (st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT) s->n_failed++;
+
+  cJSON *ev = trial_event("end", t->id);
+  cJSON_AddNumberToObject(ev, "attempt", r->attempt);
+  cJSON_AddStringToObject(ev, "status", es_status_name(st));
+  cJSON_AddStringToObject(ev, "reason", reason);
+  cJSON_AddStringToObject(ev, "detail", detail);
+  if (r->has_step) cJSON_AddNumberToObject(ev, "step", r->step);
+  cJSON *m = cJSON_AddObjectToObject(ev, "metrics");
+  for (size_t j = 0; j < s->records.n_names && j < r->n_metric; j++)
+    if (r->has_metric[j]) cJSON_AddNumberToObject(m, s->records.names[j], r->metric[j]);
+  cJSON_AddNumberToObject(ev, "energy_j", r->energy_j);
+  cJSON_AddNumberToObject(ev, "cpu_s", r->cpu_s);
+  cJSON_AddNumberToObject(ev, "wall_s", r->wall_s);
+  cJSON_AddNumberToObject(ev, "co2_g", r->co2_g);
+  cJSON_AddStringToObject(ev, "meter", r->meter);
+  cJSON_AddBoolToObject(ev, "estimate", r->estimate);
+  if (t->term_signal)
+    cJSON_AddNumberToObject(ev, "signal", t->term_signal);
+  else
+    cJSON_AddNumberToObject(ev, "exit_code", (double)t->exit_status);
+  journal(s, ev);
+
+  if (!s->quiet) {
+    char line[768];
+    int off = snprintf(line, sizeof line, "trial %ld %s (%s)", t->id, es_status_name(st), reason);
+    for (size_t j = 0; j < s->spec->n_objectives && off < (int)sizeof line; j++) {
+      const double *v = es_objective_value(&s->records, r, s->spec->objectives[j].metric);
+      if (v) off += snprintf(line + off, sizeof line - (size_t)off, " %s=%.4g", s->spec->objectives[j].metric, *v);
+    }
+    if (off < (int)sizeof line)
+      snprintf(line + off, sizeof line - (size_t)off, "%s", s->meter->estimate ? " (energy estimated)" : "");
+    say(s, "%s", line);
+  }
+
+  /* Unlink from the running list. */
+  for (es_trial **pp = &s->running; *pp; pp = &(*pp)->next_running)
+    if (*pp == t) {
+      *pp = t->next_running;
+      break;
+    }
+  s->n_running--;
+  if (s->spec->workers.max_failures > 0 && s->n_failed >= s->spec->workers.max_failures && !s->stopping) {
+    s->stopping = 1;
+    snprintf(s->stop_why, sizeof s->stop_why, "workers.max_failures = %d reached", s->spec->workers.max_failures);
+    fprintf(stderr, "ecosweep: %s: %ld trials failed (workers.max_failures = %d); stopping the sweep\n",
+            s->spec->path, s->n_failed, s->spec->workers.max_failures);
+  }
+  trial_close_handles(t);
+  launch_more(s);
+}
+
+static void maybe_finish(es_trial *t) {
+  if (t->ended || !t->exited || !t->reaped_counted) return;
+  if (t->chan_eof && t->out_eof && t->err_eof) trial_end(t);
+}
+
+static void exit_cb(uv_process_t *proc, int64_t status, int term_signal) {
+  es_trial *t = proc->data;
+  es_sweep *s = t->sweep;
+  t->exited = 1;
+  t->exit_status = status;
+  t->term_signal = term_signal;
+  /* Whatever the trial left in its group goes with it. */
+  es_local_kill_group(t->pid, SIGKILL);
+  t->next_reaped = s->reaped;
+  s->reaped = t;
+}
+
+/* Once per loop turn: hand the growth of RUSAGE_CHILDREN to the trials
+ * reaped in this turn, then end those whose streams have drained. */
+static void check_cb(uv_check_t *h) {
+  es_sweep *s = h->data;
+  if (!s->reaped) return;
+  struct rusage now;
+  getrusage(RUSAGE_CHILDREN, &now);
+  double grown = rusage_cpu(&now) - rusage_cpu(&s->children_seen);
+  s->children_seen = now;
+  if (grown < 0) grown = 0;
+  int n = 0;
+  double sampled = 0;
+  for (es_trial *t = s->reaped; t; t = t->next_reaped) n++, sampled += t->cpu_sample;
+  es_trial *t = s->reaped;
+  s->reaped = NULL;
+  while (t) {
+    es_trial *next = t->next_reaped;
+    if (n == 1)
+      t->cpu_final = grown;
+    else if (sampled > 0)
+      t->cpu_final = grown * (t->cpu_sample / sampled);
+    else
+      t->cpu_final = grown / n;
+    t->reaped_counted = 1;
+    t->next_reaped = NULL;
+    maybe_finish(t);
+    t = next;
+  }
+}
+
+/* ---- launching ------------------------------------------------------------- */
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *p = NULL;
+  if (vasprintf(&p, fmt, ap) < 0) p = NULL;
+  va_end(ap);
+  return p;
+}
+
+/* ECOSWEEP_PARAMS: floats keep a '.', ints are ints, strings escaped. */
+static char *params_env_json(const es_space *space, const double *point) {
+  cJSON *o = cJSON_CreateObject();
+  for (size_t i = 0; o && i < space->n; i++) {
+    const es_param *p = &space->params[i];
+    cJSON *v;
+    char buf[ES_NUM_BUFSZ];
+    if (p->kind == ES_PARAM_CATEGORICAL) {
+      const es_scalar *sc = &p->values[(size_t)point[i]];
+      if (sc->kind == ES_SCALAR_STRING)
+        v = cJSON_CreateString(sc->string);
+      else if (sc->kind == ES_SCALAR_NUMBER)
+        v = cJSON_CreateRaw(es_fmt_number(buf, sc->number));
+      else if (sc->kind == ES_SCALAR_BOOL)
+        v = cJSON_CreateBool(sc->number != 0);
+      else
+        v = cJSON_CreateNull();
+    } else {
+      char *text = es_param_value_text(p, point[i]);
+      v = text ? cJSON_CreateRaw(text) : NULL;
+      free(text);
+    }
+    if (!v) {
+      cJSON_Delete(o);
+      return NULL;
+    }
+    cJSON_AddItemToObject(o, p->name, v);
+  }
+  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  return text;
+}
+
+static void trial_spawn_failed(es_trial *t, int err, const char *what) {
+  /* Record the trial as failed without a process: journal start and end. */
+  es_sweep *s = t->sweep;
+  es_record *r = trial_record(t);
+  r->status = ES_STATUS_FAILED;
+  char detail[512];
+  snprintf(detail, sizeof detail, "trial %ld could not start %s: %s", t->id, what, uv_strerror(err));
+  es_record_set_text(&r->reason, "exit:127");
+  es_record_set_text(&r->detail, detail);
+  r->meter = s->meter->name;
+  r->estimate = s->meter->estimate;
+  r->end_seq = ++s->end_seq;
+  s->n_failed++;
+  cJSON *ev = trial_event("end", t->id);
+  cJSON_AddNumberToObject(ev, "attempt", 1);
+  cJSON_AddStringToObject(ev, "status", "failed");
+  cJSON_AddStringToObject(ev, "reason", "exit:127");
+  cJSON_AddStringToObject(ev, "detail", detail);
+  cJSON_AddNumberToObject(ev, "energy_j", 0);
+  cJSON_AddNumberToObject(ev, "cpu_s", 0);
+  cJSON_AddNumberToObject(ev, "wall_s", 0);
+  cJSON_AddNumberToObject(ev, "co2_g", 0);
+  cJSON_AddStringToObject(ev, "meter", s->meter->name);
+  cJSON_AddBoolToObject(ev, "estimate", s->meter->estimate);
+  journal(s, ev);
+  fprintf(stderr, "ecosweep: trial %ld: could not start %s: %s\n", t->id, what, uv_strerror(err));
+}
+
+/* Launch one trial. 0, 1 when there is nothing more to launch, or -1 on a
+ * failure that stops the sweep. */
+static int launch_one(es_sweep *s) {
+  es_spec *sp = s->spec;
+  size_t np = sp->space.n;
+  double *point = malloc((np ? np : 1) * sizeof *point);
+  if (!point) return -1;
+  int rc = es_sampler_next(s->sampler, point);
+  if (rc == ES_SAMPLER_EXHAUSTED) {
+    free(point);
+    return 1;
+  }
+  long id = s->next_id++;
+  es_record *r = es_recordset_add(&s->records, id, np);
+  es_trial *t = calloc(1, sizeof *t);
+  if (!r || !t) {
+    free(point);
+    free(t);
+    return -1;
+  }
+  memcpy(r->params, point, np * sizeof *point);
+  t->sweep = s;
+  t->id = id;
+  t->rec = s->records.n - 1;
+  t->log_fd[0] = t->log_fd[1] = -1;
+  es_linebuf_init(&t->chan_lb, ES_REPORT_MAX);
+  es_linebuf_init(&t->out_lb, ES_REPORT_MAX + sizeof at_prefix);
+  s->launched++;
+
+  char tdir[PATH_MAX], path[PATH_MAX + 32], err[512];
+  snprintf(tdir, sizeof tdir, "%s/trials/%ld", s->dir, id);
+  char **argv = NULL, **env = NULL, *params = NULL;
+  char *extra[8] = {0};
+  int sv[2] = {-1, -1};
+  int result = -1;
+  if (mkdir(tdir, 0755) != 0 && errno != EEXIST) {
+    fprintf(stderr, "ecosweep: %s: %s\n", tdir, strerror(errno));
+    goto out;
+  }
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "%s/%s", tdir, i ? "stderr.log" : "stdout.log");
+    t->log_fd[i] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (t->log_fd[i] < 0) {
+      fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(errno));
+      goto out;
+    }
+  }
+  argv = es_command_expand(sp->command, &sp->space, point, id, tdir, sp->resource.max_step, err, sizeof err);
+  if (!argv) {
+    fprintf(stderr, "ecosweep: trial %ld: %s\n", id, err);
+    goto out;
+  }
+  char maxres[ES_NUM_BUFSZ];
+  es_fmt_number(maxres, sp->resource.max_step);
+  params = params_env_json(&sp->space, point);
+  extra[0] = xasprintf("ECOSWEEP_TRIAL_ID=%ld", id);
+  extra[1] = xasprintf("ECOSWEEP_PARAMS=%s", params ? params : "{}");
+  extra[2] = xasprintf("ECOSWEEP_MAX_RESOURCE=%s", maxres);
+  extra[3] = xasprintf("ECOSWEEP_TRIAL_DIR=%s", tdir);
+  extra[4] = xasprintf("ECOSWEEP_FD=3");
+  for (int i = 0; i < 5; i++)
+    if (!extra[i]) goto out;
+  env = es_env_build(extra, ES_CLIENT_DIR);
+  if (!env || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) goto out;
+
+  uv_pipe_init(s->loop, &t->out, 0);
+  uv_pipe_init(s->loop, &t->err, 0);
+  uv_pipe_init(s->loop, &t->channel, 0);
+  uv_timer_init(s->loop, &t->timer);
+  t->out.data = t->err.data = t->channel.data = t->timer.data = t->process.data = t;
+  t->open_handles = 5;
+  t->start_ns = uv_hrtime();
+  rc = es_local_spawn(s->loop, &t->process, exit_cb, argv, env, sp->workdir, &t->out, &t->err, sv[1]);
+  close(sv[1]);
+  sv[1] = -1;
+  uv_pipe_open(&t->channel, sv[0]);
+  sv[0] = -1;
+
+  cJSON *ev = trial_event("start", id);
+  cJSON_AddNumberToObject(ev, "attempt", 1);
+  cJSON_AddNumberToObject(ev, "pid", rc == 0 ? t->process.pid : 0);
+  cJSON_AddNumberToObject(ev, "pgid", rc == 0 ? t->process.pid : 0);
+  cJSON_AddItemToObject(ev, "params", es_params_to_json(&sp->space, point));
+  cJSON_AddStringToObject(ev, "dir", tdir);
+  journal(s, ev);
+
+  t->next_running = s->running;
+  s->running = t;
+  s->n_running++;
+  if (rc != 0) {
+    /* uv_spawn failed: the process handle still needs closing. */
+    trial_spawn_failed(t, rc, argv[0]);
+    t->ended = 1;
+    for (int i = 0; i < 2; i++) close(t->log_fd[i]), t->log_fd[i] = -1;
+    for (es_trial **pp = &s->running; *pp; pp = &(*pp)->next_running)
+      if (*pp == t) {
+        *pp = t->next_running;
+        break;
+      }
+    s->n_running--;
+    trial_close_handles(t);
+    t = NULL;
+    result = 0;
+    goto out;
+  }
+  t->pid = t->process.pid;
+  uv_read_start((uv_stream_t *)&t->channel, alloc_cb, chan_read);
+  uv_read_start((uv_stream_t *)&t->out, alloc_cb, out_read);
+  uv_read_start((uv_stream_t *)&t->err, alloc_cb, err_read);
+  if (sp->workers.timeout_s > 0) arm(t, sp->workers.timeout_s);
+  t = NULL;
+  result = 0;
+out:
+  if (t) { /* failed before spawning: nothing of it reached libuv */
+    for (int i = 0; i < 2; i++)
+      if (t->log_fd[i] >= 0) close(t->log_fd[i]);
+    trial_free(t);
+  }
+  for (int i = 0; i < 2; i++)
+    if (sv[i] >= 0) close(sv[i]);
+  for (int i = 0; i < 8; i++) free(extra[i]);
+  free(params);
+  es_env_free(env);
+  es_argv_free(argv);
+  free(point);
+  return result;
+}
+
+static int budget_left(es_sweep *s) {
+  es_spec *sp = s->spec;
+  if (sp->budget.has_trials && s->launched >= sp->budget.trials) {
+    snprintf(s->stop_why, sizeof s->stop_why, "budget.trials = %ld reached", sp->budget.trials);
+    return 0;
+  }
+  if (sp->budget.has_energy_j && s->ended_joules >= sp->budget.energy_j) {
+    snprintf(s->stop_why, sizeof s->stop_why, "budget.energy_j = %g J spent", sp->budget.energy_j);
+    return 0;
+  }
+  return 1;
+}
+
+static void launch_more(es_sweep *s) {
+  while (!s->stopping && s->n_running < s->spec->workers.count) {
+    if (!budget_left(s)) {
+      s->stopping = 1;
+      break;
+    }
+    int rc = launch_one(s);
+    if (rc == 1) {
+      s->stopping = 1;
+      snprintf(s->stop_why, sizeof s->stop_why, "the search space is exhausted");
+    } else if (rc < 0) {
+      s->stopping = 1;
+      s->io_error = 1;
+      snprintf(s->stop_why, sizeof s->stop_why, "a trial could not be prepared");
+    }
+  }
+  /* budget.energy_j: once spent, running trials are told to stop. */
+  if (s->spec->budget.has_energy_j) {
+    double spent = s->ended_joules;
+    for (es_trial *t = s->running; t; t = t->next_running) spent += trial_joules(t);
+    if (spent >= s->spec->budget.energy_j) {
+      s->stopping = 1;
+      for (es_trial *t = s->running; t; t = t->next_running) trial_stop(t, "budget:energy_j", 0);
+    }
+  }
+  sweep_maybe_done(s);
+}
+
+/* ---- sweep-level handles -------------------------------------------------- */
+
+static void sweep_close_cb(uv_handle_t *h) { (void)h; }
+
+static void sweep_maybe_done(es_sweep *s) {
+  if (!s->stopping || s->n_running > 0) return;
+  for (es_trial *t = s->running; t; t = t->next_running) return;
+  uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->check,
+                       (uv_handle_t *)&s->wall_timer};
+  for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
+    if (!uv_is_closing(hs[i])) uv_close(hs[i], sweep_close_cb);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  es_sweep *s = h->data;
+  s->signals_seen++;
+  if (!s->signal_exit) s->signal_exit = 128 + signum;
+  s->stopping = 1;
+  snprintf(s->stop_why, sizeof s->stop_why, "stopped by %s", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  if (s->signals_seen == 1) {
+    if (!s->quiet)
+      fprintf(stderr, "\necosweep: %s: stopping; trials get %g s to end (again to kill them now)\n",
+              signum == SIGINT ? "SIGINT" : "SIGTERM", s->spec->workers.grace_s);
+    for (es_trial *t = s->running; t; t = t->next_running) trial_stop(t, "shutdown", 1);
+  } else {
+    for (es_trial *t = s->running; t; t = t->next_running) {
+      if (!t->told_stop) snprintf(t->stop_reason, sizeof t->stop_reason, "shutdown");
+      t->told_stop = 1;
+      if (!t->exited) signal_group(t, SIGKILL);
+      t->phase = KILL_KILL;
+    }
+  }
+  sweep_maybe_done(s);
+}
+
+static void wall_cb(uv_timer_t *h) {
+  es_sweep *s = h->data;
+  s->stopping = 1;
+  snprintf(s->stop_why, sizeof s->stop_why, "budget.wall_s = %g s reached", s->spec->budget.wall_s);
+  for (es_trial *t = s->running; t; t = t->next_running) trial_stop(t, "budget:wall_s", 0);
+  sweep_maybe_done(s);
+}
+
+/* ---- the output directory ---------------------------------------------- */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int mkdir_p(const char *path) {
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -ENAMETOOLONG;
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -errno;
+      *p = '/';
+    }
+  if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -errno;
+  return 0;
+}
+
+/* Make dir ready for a new sweep. 0, or 2 (usage) after printing why. */
+static int prepare_dir(es_spec *spec, const es_run_options *opt) {
+  char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/journal.jsonl", opt->dir);
+  if (access(path, F_OK) == 0) {
+    es_journal_state st;
+    char err[512];
+    int rc = es_journal_replay(path, &st, err, sizeof err);
+    int same = rc == 0 && st.spec_hash && strcmp(st.spec_hash, spec->hash) == 0;
+    es_journal_state_free(&st);
+    if (!opt->force) {
+      if (same)
+        fprintf(stderr,
+                "ecosweep: %s: holds this sweep already; continue it with `ecosweep resume %s`, or start "
+                "over with --force\n",
+                opt->dir, opt->dir);
+      else
+        fprintf(stderr, "ecosweep: %s: holds a different sweep (another spec); use another -o DIR, or --force "
+                        "to replace it\n",
+                opt->dir);
+      return 2;
+    }
+    const char *ours[] = {"journal.jsonl", "trials.csv", "front.json", "front.csv", "summary.json", "report.html"};
+    for (size_t i = 0; i < sizeof ours / sizeof *ours; i++) {
+      snprintf(path, sizeof path, "%s/%s", opt->dir, ours[i]);
+      unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/trials", opt->dir);
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  }
+  int rc = mkdir_p(opt->dir);
+  if (rc == 0) {
+    snprintf(path, sizeof path, "%s/trials", opt->dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) rc = -errno;
+  }
+  if (rc != 0) {
+    fprintf(stderr, "ecosweep: %s: %s\n", opt->dir, strerror(-rc));
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- run ------------------------------------------------------------------------ */
+
+static cJSON *sweep_event(es_sweep *s, const char *spec_text) {
+  cJSON *ev = cJSON_CreateObject();
+  cJSON_AddStringToObject(ev, "event", "sweep");
+  cJSON_AddStringToObject(ev, "version", ES_VERSION_STRING);
+  cJSON_AddStringToObject(ev, "name", s->spec->name);
+  cJSON_AddStringToObject(ev, "spec_file", s->spec->path);
+  cJSON_AddStringToObject(ev, "spec_hash", s->spec->hash);
+  cJSON_AddNumberToObject(ev, "seed", (double)s->spec->seed);
+  cJSON_AddStringToObject(ev, "workdir", s->spec->workdir);
+  cJSON_AddStringToObject(ev, "output", s->dir);
+  cJSON_AddNumberToObject(ev, "workers", s->spec->workers.count);
+  cJSON_AddStringToObject(ev, "meter", s->meter->name);
+  cJSON_AddBoolToObject(ev, "estimate", s->meter->estimate);
+  cJSON_AddNumberToObject(ev, "time", (double)time(NULL));
+  cJSON *spec = cJSON_Parse(spec_text);
+  if (spec) cJSON_AddItemToObject(ev, "spec", spec);
+  return ev;
+}
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "re");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t cap = 0, len = 0;
+  for (;;) {
+    if (len + 4096 + 1 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      char *nb = realloc(buf, cap);
+      if (!nb) break;
+      buf = nb;
+    }
+    size_t n = fread(buf + len, 1, cap - len - 1, f);
+    len += n;
+    if (n == 0) break;
+  }
+  fclose(f);
+  if (buf) buf[len] = '\0';
+  return buf;
+}
+
+int es_sweep_run(es_spec *spec, const es_run_options *opt) {
+  es_sweep s;
+  memset(&s, 0, sizeof s);
+  s.spec = spec;
+  s.dir = opt->dir;
+  s.quiet = opt->quiet;
+  s.meter_cfg.cpu_watts = spec->estimate.has_cpu_watts ? spec->estimate.cpu_watts : ES_ESTIMATE_CPU_WATTS_DEFAULT;
+  s.meter_cfg.ram_watts = spec->estimate.has_ram_watts ? spec->estimate.ram_watts : ES_ESTIMATE_RAM_WATTS_DEFAULT;
+  char err[512], note[256] = "";
+  if (es_meter_select(spec->meters, &s.meter_cfg, &s.meter, err, sizeof err) != 0) {
+    fprintf(stderr, "ecosweep: %s: %s\n", spec->path, err);
+    return 2;
+  }
+  if (!spec->has_seed) {
+    unsigned int seed = 0;
+    if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+    spec->seed = seed;
+    spec->has_seed = 1;
+  }
+  const es_sampler_type *T = es_sampler_lookup(spec->strategy.sampler);
+  s.sampler = T ? es_sampler_alloc(T, &spec->space, spec->seed, note, sizeof note) : NULL;
+  if (!s.sampler) {
+    fprintf(stderr, "ecosweep: %s: strategy.sampler: cannot start \"%s\"\n", spec->path, spec->strategy.sampler);
+    return 2;
+  }
+  char *spec_text = read_file(spec->path);
+  int rc = prepare_dir(spec, opt);
+  if (rc != 0) {
+    es_sampler_free(s.sampler);
+    free(spec_text);
+    return rc;
+  }
+  if (note[0]) say(&s, "%s", note);
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/journal.jsonl", opt->dir);
+  if ((rc = es_journal_open(&s.journal, path)) != 0) {
+    fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(-rc));
+    es_sampler_free(s.sampler);
+    free(spec_text);
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  es_recordset_init(&s.records);
+  journal(&s, sweep_event(&s, spec_text ? spec_text : "{}"));
+  free(spec_text);
+  say(&s, "sweep %s: %d workers, meter %s%s, output %s", spec->name, spec->workers.count, s.meter->name,
+      s.meter->estimate ? " (an estimate)" : "", opt->dir);
+
+  s.loop = uv_default_loop();
+  s.start_ns = uv_hrtime();
+  getrusage(RUSAGE_CHILDREN, &s.children_seen);
+  uv_signal_init(s.loop, &s.sigint);
+  uv_signal_init(s.loop, &s.sigterm);
+  s.sigint.data = s.sigterm.data = &s;
+  uv_signal_start(&s.sigint, on_signal, SIGINT);
+  uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+  uv_check_init(s.loop, &s.check);
+  s.check.data = &s;
+  uv_check_start(&s.check, check_cb);
+  uv_timer_init(s.loop, &s.wall_timer);
+  s.wall_timer.data = &s;
+  if (spec->budget.has_wall_s) uv_timer_start(&s.wall_timer, wall_cb, (uint64_t)(spec->budget.wall_s * 1000.0), 0);
+
+  launch_more(&s);
+  uv_run(s.loop, UV_RUN_DEFAULT);
+
+  /* Totals: the estimate meter also models ecosweep's own CPU time; it
+   * is the overhead this version can attribute (other processes and idle
+   * time need a package meter). The reported meter sees trials only. */
+  struct rusage self;
+  getrusage(RUSAGE_SELF, &self);
+  es_totals tot = {0};
+  tot.wall_s = seconds_since(s.start_ns);
+  if (s.meter->estimate) {
+    es_trial_usage u = {.cpu_s = rusage_cpu(&self), .wall_s = 0};
+    s.meter->trial_joules(&s.meter_cfg, &u, &tot.ecosweep_j);
+  }
+  tot.overhead_j = tot.ecosweep_j;
+  cJSON *fin = cJSON_CreateObject();
+  cJSON_AddStringToObject(fin, "event", "finish");
+  cJSON_AddStringToObject(fin, "why", s.stop_why);
+  cJSON_AddNumberToObject(fin, "overhead_j", tot.overhead_j);
+  cJSON_AddNumberToObject(fin, "ecosweep_j", tot.ecosweep_j);
+  cJSON_AddNumberToObject(fin, "total_j", s.ended_joules + tot.overhead_j);
+  cJSON_AddNumberToObject(fin, "wall_s", tot.wall_s);
+  journal(&s, fin);
+  es_journal_close(&s.journal);
+
+  int status;
+  if (es_outputs_write(opt->dir, spec, &s.records, &tot, err, sizeof err) != 0) {
+    fprintf(stderr, "ecosweep: %s\n", err);
+    status = 1;
+  } else {
+    es_front f;
+    size_t front = 0;
+    if (es_front_compute(spec, &s.records, &f) == 0) {
+      front = f.n_front;
+      es_front_free(&f);
+    }
+    say(&s, "done: %zu trials, %zu on the front (%s); outputs in %s", s.records.n, front, s.stop_why, opt->dir);
+    if (s.signal_exit)
+      status = s.signal_exit;
+    else if (s.io_error)
+      status = 1;
+    else if (front == 0) {
+      fprintf(stderr, "ecosweep: %s: no trial reached the front (%ld of %zu failed)\n", opt->dir, s.n_failed,
+              s.records.n);
+      status = 1;
+    } else if (s.spec->workers.max_failures > 0 && s.n_failed >= s.spec->workers.max_failures)
+      status = 1;
+    else
+      status = 0;
+  }
+  es_recordset_free(&s.records);
+  es_sampler_free(s.sampler);
+  uv_loop_close(s.loop);
+  return status;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Independent check of a sweep's outputs (standard library only).
+
+usage: check_front.py DIR
+
+Recomputes, from trials.csv and the objectives in front.json, the
+non-dominated set of completed and stopped trials, and checks that
+front.json and front.csv hold exactly that set, that summary.json's trial
+joules are the sum over trials.csv, and (for 2 objectives) the
+hypervolume against front.json's reference. Written separately from the
+C code under test; shares nothing with it.
+"""
+import csv
+import json
+import math
+import sys
+
+
+def fail(msg):
+    print("check_front: " + msg)
+    sys.exit(1)
+
+
+def main():
+    d = sys.argv[1]
+    with open(d + "/front.json") as f:
+        front = json.load(f)
+    with open(d + "/summary.json") as f:
+        summary = json.load(f)
+    with open(d + "/trials.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(d + "/front.csv", newline="") as f:
+        front_rows = list(csv.DictReader(f))
+    objs = front["objectives"]
+    names = {row_key for row_key in (rows[0].keys() if rows else [])}
+
+    def value(row, metric):
+        col = metric
+        if metric != "energy_j" and "metric." + metric in names:
+            col = "metric." + metric
+        v = row.get(col, "")
+        return float(v) if v not in ("", None) else None
+
+    pts = []
+    for r in rows:
+        if r["status"] not in ("completed", "stopped"):
+            continue
+        vals = [value(r, o["metric"]) for o in objs]
+        if any(v is None or not math.isfinite(v) for v in vals):
+            continue
+        # minimisation form
+        pts.append((int(r["id"]), [-v if o["goal"] == "max" else v for v, o in zip(vals, objs)]))
+
+    def dominates(a, b):
+        return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
+
+    expect = sorted(i for i, p in pts if not any(dominates(q, p) for _, q in pts))
+    got = sorted(t["id"] for t in front["trials"])
+    if expect != got:
+        fail("front.json ids %s, expected %s" % (got, expect))
+    got_csv = sorted(int(r["id"]) for r in front_rows)
+    if got_csv != expect:
+        fail("front.csv ids %s, expected %s" % (got_csv, expect))
+    total = sum(float(r["energy_j"]) for r in rows)
+    if not math.isclose(summary["energy_j"]["trials"], total, rel_tol=1e-9, abs_tol=1e-12):
+        fail("summary trials joules %r != sum %r" % (summary["energy_j"]["trials"], total))
+    e = summary["energy_j"]
+    if not math.isclose(e["trials"] + e["overhead"], e["total"], rel_tol=1e-12, abs_tol=1e-12):
+        fail("trials + overhead != total in summary.json")
+    if summary["trials"]["total"] != len(rows):
+        fail("summary total %r != %d rows" % (summary["trials"]["total"], len(rows)))
+    if len(objs) == 2 and front["hypervolume"] is not None:
+        ref = [-r if o["goal"] == "max" else r for r, o in zip(front["reference"], objs)]
+        fp = sorted(p for i, p in pts if i in set(expect) and p[0] < ref[0] and p[1] < ref[1])
+        hv, prev_y = 0.0, ref[1]
+        for x, y in fp:
+            if y < prev_y:
+                hv += (ref[0] - x) * (prev_y - y)
+                prev_y = y
+        if not math.isclose(hv, front["hypervolume"], rel_tol=1e-9, abs_tol=1e-12):
+            fail("hypervolume %r, expected %r" % (front["hypervolume"], hv))
+    print("check_front: ok (%d trials, %d on the front)" % (len(rows), len(expect)))
+
+
+main()

@@ -1,0 +1,157 @@
+#!/bin/sh
+# End-to-end runs of the binary on small specs: outputs, the independent
+# front check, literal parameter values, every trial fault of DESIGN §4,
+# exit statuses, and output-directory safety.
+. "$(dirname "$0")/lib.sh"
+cd "$TMP" || exit 1
+cp "$HERE/trials/modes.sh" modes.sh
+
+# --- a plain sweep: outputs and the independent front check -----------------
+cat > toy.sh <<'T'
+#!/bin/sh
+# toy trial: score grows with x and with steps; argv[2] is written as-is.
+printf '%s\n' "$2" > "$ECOSWEEP_TRIAL_DIR/arg.txt"
+s=1
+while [ $s -le "$ECOSWEEP_MAX_RESOURCE" ]; do
+  printf '{"step": %d, "metrics": {"score": %s}}\n' $s "$(awk "BEGIN{print $1 * $s}")" >&3
+  read -r reply <&3 || exit 0
+  [ "$reply" = stop ] && exit 0
+  s=$((s + 1))
+done
+T
+chmod +x toy.sh
+cat > toy.json <<'J'
+{"command": ["./toy.sh", "{x}", "{c}"],
+ "parameters": {"x": {"type": "float", "low": 0.1, "high": 1, "log": true},
+                "n": {"type": "int", "low": 1, "high": 4},
+                "c": {"type": "categorical", "values": ["$(touch pwned)", "a b", "`id`"]}},
+ "objectives": [{"metric": "score", "goal": "max"}, {"metric": "energy_j", "goal": "min"}],
+ "resource": {"max": 3}, "budget": {"trials": 12}, "workers": {"count": 2}, "seed": 7}
+J
+"$ES" run toy.json -o out --quiet >run.log 2>&1
+check "run exits 0" [ $? -eq 0 ]
+for f in journal.jsonl trials.csv front.json front.csv summary.json; do
+  check "run writes $f" test -s "out/$f"
+done
+check "front.json is exactly the non-dominated set (independent check)" $PY "$HERE/check_front.py" out
+check "12 trials ran" [ "$(grep -c '"event":"end"' out/journal.jsonl)" -eq 12 ]
+check "every trial completed" [ "$(grep -c ',completed,exit:0,' out/trials.csv)" -eq 12 ]
+check "journal start carries pid, pgid, attempt, params" grep -q '"event":"start","trial":0,"attempt":1,"pid":[0-9]*,"pgid":[0-9]*,"params":{' out/journal.jsonl
+check "trial logs exist" test -f out/trials/0/stdout.log -a -f out/trials/0/stderr.log
+check "no shell ran a parameter value" test ! -e pwned
+cat > lit.json <<'J'
+{"command": ["./toy.sh", "0.5", "{c}"],
+ "parameters": {"c": {"type": "categorical", "values": ["$(touch pwned)", "a b", "`id`", "x;rm -rf y"]}},
+ "objectives": [{"metric": "score", "goal": "max"}], "resource": {"max": 1}, "strategy": {"sampler": "grid"}}
+J
+"$ES" run lit.json -o lit --quiet
+lit=$(cat lit/trials/*/arg.txt | sort | tr '\n' '|')
+check "categorical values reach the trial literally" [ "$lit" = '$(touch pwned)|`id`|a b|x;rm -rf y|' ]
+check "energy is labelled an estimate" grep -q '"estimate":	true' out/summary.json
+check "front table prints" sh -c "'$ES' front out | grep -q 'on the front'"
+check "front --format json parses" sh -c "'$ES' front out --format json | $PY -c 'import json,sys; json.load(sys.stdin)'"
+check "front --max-energy 0 leaves none" sh -c "'$ES' front out --max-energy 0 --format csv | wc -l | grep -qx 1"
+check "same seed, same parameters" sh -c "'$ES' run toy.json -o out2 --quiet && cut -d, -f6,7 out/trials.csv | sort > a && cut -d, -f6,7 out2/trials.csv | sort > b && cmp a b"
+
+# --- the output directory of a sweep is not overwritten -----------------------
+"$ES" run toy.json -o out --quiet 2>err.txt
+check "rerun into the same dir exits 2" [ $? -eq 2 ]
+check "rerun says resume or --force" grep -q 'resume' err.txt
+sed 's/"seed": 7/"seed": 8/' toy.json > other.json
+"$ES" run other.json -o out --quiet 2>err.txt
+check "another spec into the dir exits 2" [ $? -eq 2 ]
+check "another spec names a different sweep" grep -q 'different sweep' err.txt
+check "--force replaces it" "$ES" run other.json -o out --quiet --force
+
+# --- bad specs: exit 2, nothing created ---------------------------------------
+sed 's/"seed"/"sede"/' toy.json > typo.json
+"$ES" validate typo.json 2>err.txt
+check "validate: typo'd key exits 2" [ $? -eq 2 ]
+check "validate: typo'd key is named" grep -q 'sede' err.txt
+sed 's/"low": 0.1, "high": 1/"low": 2, "high": 1/' toy.json > bounds.json
+"$ES" validate bounds.json 2>err.txt
+check "validate: low > high exits 2" [ $? -eq 2 ]
+check "validate: low > high names the JSON path" grep -q 'parameters.x.low' err.txt
+"$ES" run bounds.json -o badout --quiet 2>/dev/null
+check "run with a bad spec exits 2" [ $? -eq 2 ]
+check "run with a bad spec creates nothing" test ! -e badout
+check "validate accepts a good spec" "$ES" validate toy.json
+
+# --- every fault is classified, and the sweep goes on --------------------------
+cat > faults.json <<'J'
+{"command": ["./modes.sh", "{mode}"],
+ "parameters": {"mode": {"type": "categorical",
+   "values": ["ok", "crash", "exit3", "hang", "stubborn", "garbage", "nan", "inf", "backwards",
+              "noreport", "nometric", "huge", "stdout", "early"]}},
+ "objectives": [{"metric": "score", "goal": "max"}, {"metric": "energy_j", "goal": "min"}],
+ "strategy": {"sampler": "grid"},
+ "workers": {"count": 4, "timeout_s": 1, "grace_s": 0.5}}
+J
+"$ES" run faults.json -o faults --quiet 2>faults.log
+check "a sweep with faulty trials still exits 0" [ $? -eq 0 ]
+expect() { # mode status reason
+  row=$(awk -F, -v m="$1" '$6 == m' faults/trials.csv)
+  case "$row" in
+  *",$2,$3,"*) pass "trial '$1' ends $2 ($3)" ;;
+  *) fail "trial '$1' ends $2 ($3)" "got: $row" ;;
+  esac
+}
+expect ok completed exit:0
+expect crash failed signal:SIGSEGV
+expect exit3 failed exit:3
+expect hang timeout timeout
+expect stubborn timeout timeout
+expect garbage failed protocol:not-json
+expect nan failed protocol:not-json
+expect inf failed protocol:bad-metric:score
+expect backwards failed protocol:step-backwards
+expect noreport failed protocol:no-report
+expect nometric failed protocol:missing-metric:score
+expect huge failed protocol:line-too-long
+expect stdout completed exit:0
+expect early completed exit:0
+check "faults: front check" $PY "$HERE/check_front.py" faults
+sleep 0.3
+check "no trial process outlives the sweep" sh -c "! pgrep -f '[m]odes.sh (hang|stubborn)' && ! pgrep -x 'sleep 60'"
+
+# --- all trials fail: exit 1 --------------------------------------------------
+cat > allfail.json <<'J'
+{"command": ["./modes.sh", "exit3"], "parameters": {"x": {"type": "int", "low": 1, "high": 3}},
+ "objectives": [{"metric": "score", "goal": "max"}], "strategy": {"sampler": "grid"}}
+J
+"$ES" run allfail.json -o allfail --quiet 2>err.txt
+check "every trial failed: exit 1" [ $? -eq 1 ]
+check "every trial failed: says so" grep -q 'no trial reached the front' err.txt
+cat > maxfail.json <<'J'
+{"command": ["./modes.sh", "exit3"], "parameters": {"x": {"type": "int", "low": 1, "high": 50}},
+ "objectives": [{"metric": "score", "goal": "max"}], "workers": {"count": 1, "max_failures": 3}}
+J
+"$ES" run maxfail.json -o maxfail --quiet 2>err.txt
+check "workers.max_failures: exit 1" [ $? -eq 1 ]
+check "workers.max_failures: stops after 3" [ "$(grep -c '"event":"end"' maxfail/journal.jsonl)" -eq 3 ]
+check "workers.max_failures: clear message" grep -q 'max_failures' err.txt
+cat > nocmd.json <<'J'
+{"command": ["./no-such-trial"], "parameters": {"x": {"type": "int", "low": 1, "high": 2}},
+ "objectives": [{"metric": "score", "goal": "max"}], "strategy": {"sampler": "grid"}}
+J
+"$ES" run nocmd.json -o nocmd --quiet 2>err.txt
+check "a command that cannot start: exit 1" [ $? -eq 1 ]
+check "a command that cannot start: failed exit:127" grep -q ',failed,exit:127,' nocmd/trials.csv
+
+# --- SIGINT: outputs written, exit 130, running trials killed -------------------
+cat > slow.json <<'J'
+{"command": ["./modes.sh", "hang"], "parameters": {"x": {"type": "int", "low": 1, "high": 100}},
+ "objectives": [{"metric": "score", "goal": "max"}], "workers": {"count": 2, "grace_s": 0.5}}
+J
+"$ES" run slow.json -o slow --quiet 2>/dev/null &
+pid=$!
+sleep 0.7
+kill -INT $pid
+wait $pid
+check "SIGINT: exit 130" [ $? -eq 130 ]
+check "SIGINT: outputs written" test -s slow/summary.json
+check "SIGINT: running trials end killed/shutdown" grep -q ',killed,shutdown,' slow/trials.csv
+sleep 0.3
+check "SIGINT: no trial left running" sh -c "! pgrep -x 'sleep 60'"
+
+finish

@@ -13,11 +13,13 @@ CC      ?= cc
 DEBS    := libuv1-dev libcjson-dev libgsl-dev libcmocka-dev pkg-config
 PKGS    := libuv libcjson gsl
 
+# CFLAGS is the user's (optimisation, sanitizers); the language level and
+# warnings always apply. pkg-config runs when a recipe needs the flags,
+# i.e. after check-deps has installed what was missing.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Werror
-CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lcjson -lgsl -lgslcblas -lm)
-LDLIBS  += -lm
+ES_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Werror
+ES_CPPFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ES_LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -luv -lcjson -lgsl -lgslcblas) -lm
 
 LIB_SRC := $(wildcard strategies/*.c) $(wildcard meters/*.c) $(wildcard workers/*.c) \
            $(filter-out scheduler/main.c,$(wildcard scheduler/*.c))
@@ -37,7 +39,7 @@ all: $(BUILD)/ecosweep examples
 
 $(BUILD)/obj/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DES_CLIENT_DIR='"$(ES_CLIENT_DIR_VALUE)"' -MMD -MP -c $< -o $@
+	$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) -DES_CLIENT_DIR='"$(ES_CLIENT_DIR_VALUE)"' -MMD -MP -c $< -o $@
 
 ES_CLIENT_DIR_VALUE ?= $(SRC_CLIENT_DIR)
 
@@ -46,25 +48,25 @@ $(BUILD)/libecosweep.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/ecosweep: $(MAIN_OBJ) $(BUILD)/libecosweep.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ES_LDLIBS) $(LDLIBS)
 
 examples: $(EX_BIN)
 
 $(BUILD)/examples/digits_trial: examples/digits/digits_trial.c workers/client/ecosweep_trial.h | check-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iworkers/client -o $@ $< -lm
+	$(CC) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -Iworkers/client -o $@ $< -lm
 
 $(BUILD)/examples/bench_trial: examples/bench/bench_trial.c workers/client/ecosweep_trial.h | check-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iworkers/client -o $@ $< -lm
+	$(CC) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -Iworkers/client -o $@ $< -lm
 
 $(BUILD)/examples/bench_baseline: examples/bench/bench_baseline.c | check-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libecosweep.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -I. -o $@ $< $(BUILD)/libecosweep.a $(LDLIBS) -lcmocka
+	$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -I. -o $@ $< $(BUILD)/libecosweep.a $(ES_LDLIBS) $(LDLIBS) -lcmocka
 
 # ---- dependencies ---------------------------------------------------------
 # Installs the Debian packages when they are missing and we are root;

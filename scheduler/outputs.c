@@ -91,6 +91,18 @@ static int front_history(const es_spec *spec, const es_recordset *set, es_front 
   return 0;
 }
 
+double es_constraint_violation(const es_spec *spec, const es_recordset *set, const es_record *r) {
+  double total = 0;
+  for (size_t c = 0; c < spec->n_constraints; c++) {
+    const es_constraint *k = &spec->constraints[c];
+    const double *v = es_objective_value(set, r, k->metric);
+    if (!v || !isfinite(*v)) return INFINITY;
+    if (k->has_min && *v < k->min) total += k->min - *v;
+    if (k->has_max && *v > k->max) total += *v - k->max;
+  }
+  return total;
+}
+
 int es_front_compute(const es_spec *spec, const es_recordset *set, es_front *f) {
   memset(f, 0, sizeof *f);
   size_t k = spec->n_objectives, n = set->n;
@@ -116,6 +128,27 @@ int es_front_compute(const es_spec *spec, const es_recordset *set, es_front *f) 
       raw[f->n_eligible * k + j] = *v;
     }
     if (j == k) f->eligible[f->n_eligible++] = i;
+  }
+  if (spec->n_constraints > 0 && f->n_eligible > 0) {
+    /* Constrained domination: feasible trials beat infeasible ones, so
+     * the front is taken over the feasible trials alone; with none, over
+     * those that violate the constraints least. */
+    double least = INFINITY;
+    for (size_t e = 0; e < f->n_eligible; e++) {
+      double v = es_constraint_violation(spec, set, &set->v[f->eligible[e]]);
+      if (v < least) least = v;
+    }
+    size_t kept = 0;
+    for (size_t e = 0; e < f->n_eligible; e++)
+      if (es_constraint_violation(spec, set, &set->v[f->eligible[e]]) == least) {
+        f->eligible[kept] = f->eligible[e];
+        memmove(raw + kept * k, raw + e * k, k * sizeof *raw);
+        kept++;
+      }
+    f->n_eligible = kept;
+    f->feasible = least == 0;
+  } else {
+    f->feasible = 1;
   }
   es_pareto_orient(raw, f->n_eligible, k, maximize, f->obj);
   f->n_front = es_pareto_front(f->obj, f->n_eligible, k, idx);
@@ -272,6 +305,7 @@ static cJSON *front_json(const es_spec *spec, const es_recordset *set, const es_
     cJSON_AddNumberToObject(root, "hypervolume", f->hv);
   else
     cJSON_AddNullToObject(root, "hypervolume");
+  if (spec->n_constraints > 0) cJSON_AddBoolToObject(root, "feasible", f->feasible);
   cJSON *trials = cJSON_AddArrayToObject(root, "trials");
   for (size_t q = 0; q < f->n_front; q++) {
     const es_record *r = &set->v[f->front[q]];
@@ -477,6 +511,7 @@ int es_front_print(FILE *out, const es_spec *spec, const es_recordset *set, cons
     fprintf(out, "%zu of %zu eligible trials on the front", n, f.n_eligible);
     if (n != f.n_front) fprintf(out, " (after filters; %zu before)", f.n_front);
     if (f.has_hv) fprintf(out, "; hypervolume %.6g", f.hv);
+    if (!f.feasible) fprintf(out, "; no trial meets the constraints, these miss them least");
     int estimate = 0;
     for (size_t i = 0; i < set->n; i++) estimate |= set->v[i].estimate;
     if (estimate) fprintf(out, "; energy_j is an estimate");

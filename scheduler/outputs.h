@@ -15,10 +15,13 @@
 #include "record.h"
 #include "spec.h"
 
-/* The front over completed and stopped trials that have every objective. */
+/* The front over completed and stopped trials that have every objective;
+ * with constraints, over the feasible ones (or, when none is feasible,
+ * over those with the least total violation). */
 typedef struct {
   size_t k;           /* objectives */
-  size_t n_eligible;  /* completed/stopped records with all objectives */
+  int feasible;       /* the eligible trials satisfy every constraint */
+  size_t n_eligible;  /* completed/stopped records with all objectives (and feasible) */
   size_t *eligible;   /* indices into the set's records */
   double *obj;        /* n_eligible x k, minimisation form (max goals negated) */
   size_t n_front;
@@ -39,6 +42,10 @@ typedef struct {
 
 /* Value of objective metric for record r (energy_j is the scheduler's). */
 const double *es_objective_value(const es_recordset *set, const es_record *r, const char *metric);
+
+/* Total amount by which r misses the spec's constraints (0 = feasible,
+ * INFINITY when a constrained metric is missing). */
+double es_constraint_violation(const es_spec *spec, const es_recordset *set, const es_record *r);
 
 int es_front_compute(const es_spec *spec, const es_recordset *set, es_front *out);
 void es_front_free(es_front *f);

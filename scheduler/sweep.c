@@ -83,7 +83,7 @@ typedef struct es_trial {
   es_linebuf chan_lb;    /* fd 3 lines */
   es_linebuf out_lb;     /* stdout lines, for "@ecosweep" reports */
   int out_skipping;      /* inside an over-long ordinary stdout line */
-  int log_fd[2];         /* stdout.log, stderr.log */
+  int log_fd[2];         /* stdout.log, stderr.log; -1 until the first byte */
   long long log_bytes[2];
   int exited, reaped_counted, chan_eof, out_eof, err_eof, ended;
   int64_t exit_status;
@@ -133,6 +133,7 @@ struct es_sweep {
   int wall_timer_on;
   struct rusage children_seen;
   uint64_t start_ns;
+  char **base_env;       /* the trials' environment minus per-trial variables */
 };
 
 static double rusage_cpu(const struct rusage *r) {
@@ -358,10 +359,22 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 static void maybe_finish(es_trial *t);
 
+/* Logs are created when the trial first writes to the stream: a quiet
+ * trial costs no file creation (which is most of a trivial trial's
+ * dispatch cost on ext4). */
 static void log_write(es_trial *t, int which, const char *data, size_t n) {
   long long cap = t->sweep->spec->workers.log_cap_bytes;
-  if (t->log_fd[which] < 0) return;
   if (t->log_bytes[which] >= cap) return;
+  if (t->log_fd[which] < 0) {
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/trials/%ld/%s", t->sweep->dir, t->id, which ? "stderr.log" : "stdout.log");
+    t->log_fd[which] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (t->log_fd[which] < 0) {
+      fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(errno));
+      t->log_bytes[which] = cap; /* say it once */
+      return;
+    }
+  }
   size_t room = (size_t)(cap - t->log_bytes[which]);
   size_t w = n < room ? n : room;
   if (write(t->log_fd[which], data, w) < 0) return;
@@ -771,7 +784,7 @@ static int launch_one(es_sweep *s) {
   es_linebuf_init(&t->out_lb, ES_REPORT_MAX + sizeof at_prefix);
   s->launched++;
 
-  char tdir[PATH_MAX], path[PATH_MAX + 32], err[512];
+  char tdir[PATH_MAX], err[512];
   snprintf(tdir, sizeof tdir, "%s/trials/%ld", s->dir, id);
   char **argv = NULL, **env = NULL, *params = NULL;
   char *extra[8] = {0};
@@ -780,14 +793,6 @@ static int launch_one(es_sweep *s) {
   if (mkdir(tdir, 0755) != 0 && errno != EEXIST) {
     fprintf(stderr, "ecosweep: %s: %s\n", tdir, strerror(errno));
     goto out;
-  }
-  for (int i = 0; i < 2; i++) {
-    snprintf(path, sizeof path, "%s/%s", tdir, i ? "stderr.log" : "stdout.log");
-    t->log_fd[i] = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (t->log_fd[i] < 0) {
-      fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(errno));
-      goto out;
-    }
   }
   argv = es_command_expand(sp->command, &sp->space, point, id, tdir, sp->resource.max_step, err, sizeof err);
   if (!argv) {
@@ -804,7 +809,7 @@ static int launch_one(es_sweep *s) {
   extra[4] = xasprintf("ECOSWEEP_FD=3");
   for (int i = 0; i < 5; i++)
     if (!extra[i]) goto out;
-  env = es_env_build(extra, ES_CLIENT_DIR);
+  env = es_env_extend(s->base_env, extra);
   if (!env || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) goto out;
 
   uv_pipe_init(s->loop, &t->out, 0);
@@ -864,7 +869,7 @@ out:
     if (sv[i] >= 0) close(sv[i]);
   for (int i = 0; i < 8; i++) free(extra[i]);
   free(params);
-  es_env_free(env);
+  free(env); /* its strings belong to base_env and extra */
   es_argv_free(argv);
   free(point);
   return result;
@@ -1102,6 +1107,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  s.base_env = es_env_build(NULL, ES_CLIENT_DIR);
   es_recordset_init(&s.records);
   journal(&s, sweep_event(&s, spec_text ? spec_text : "{}"));
   free(spec_text);
@@ -1175,6 +1181,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   }
   es_recordset_free(&s.records);
   es_sampler_free(s.sampler);
+  es_env_free(s.base_env);
   uv_loop_close(s.loop);
   return status;
 }

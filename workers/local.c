@@ -13,8 +13,17 @@
 
 extern char **environ;
 
+/* The protocol's variables (DESIGN §4): a trial never inherits them from
+ * ecosweep's own environment (a sweep started from inside a trial). */
+static const char *const protocol_vars[] = {"ECOSWEEP_TRIAL_ID", "ECOSWEEP_PARAMS", "ECOSWEEP_MAX_RESOURCE",
+                                            "ECOSWEEP_TRIAL_DIR", "ECOSWEEP_FD", "ECOSWEEP_CONNECT",
+                                            "ECOSWEEP_TOKEN", "ECOSWEEP_RESUMED", NULL};
+
 static int overridden(const char *entry, char *const *extra) {
-  if (strncmp(entry, "ECOSWEEP_", 9) == 0) return 1;
+  for (size_t i = 0; protocol_vars[i]; i++) {
+    size_t l = strlen(protocol_vars[i]);
+    if (strncmp(entry, protocol_vars[i], l) == 0 && entry[l] == '=') return 1;
+  }
   const char *eq = strchr(entry, '=');
   size_t n = eq ? (size_t)(eq - entry) : strlen(entry);
   for (size_t i = 0; extra && extra[i]; i++)
@@ -55,6 +64,20 @@ char **es_env_build(char *const *extra, const char *python_dir) {
 oom:
   es_env_free(env);
   return NULL;
+}
+
+char **es_env_extend(char *const *base, char *const *extra) {
+  size_t nb = 0, ne = 0;
+  while (base && base[nb]) nb++;
+  while (extra && extra[ne]) ne++;
+  char **env = malloc((nb + ne + 1) * sizeof *env);
+  if (!env) return NULL;
+  size_t k = 0;
+  for (size_t i = 0; i < nb; i++)
+    if (!overridden(base[i], extra)) env[k++] = base[i];
+  for (size_t i = 0; i < ne; i++) env[k++] = extra[i];
+  env[k] = NULL;
+  return env;
 }
 
 void es_env_free(char **env) {

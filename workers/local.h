@@ -16,17 +16,15 @@
 #include <sys/types.h>
 #include <uv.h>
 
-/* One environment entry to set in the child ("NAME=value", owned by caller). */
-typedef struct {
-  char **vars; /* NULL-terminated, malloc'd strings */
-  size_t n, cap;
-} es_env;
-
 /* Start from the current environment minus every variable that extra
- * overrides (and every ECOSWEEP_* one), then add extra. PYTHONPATH gets
+ * overrides (and the protocol's ECOSWEEP_ variables), then add extra. PYTHONPATH gets
  * python_dir prepended (when python_dir is not NULL). NULL on OOM. */
 char **es_env_build(char *const *extra, const char *python_dir);
 void es_env_free(char **env);
+/* A new pointer array: base's entries (minus those extra overrides) then
+ * extra's. The strings stay owned by base and extra: free() the array
+ * only. NULL on OOM. */
+char **es_env_extend(char *const *base, char *const *extra);
 
 /* Spawn argv in cwd with env. out and err must be uv_pipe_init'ed (ipc 0)
  * by the caller; fd3 is the child's end of a socketpair (left open: the

@@ -37,8 +37,8 @@ static ssize_t read_small(const char *path, char *buf, size_t len) {
   return n;
 }
 
-/* Ticks of utime+stime+cutime+cstime of one process. */
-static int stat_ticks(pid_t pid, unsigned long long *ticks) {
+/* Ticks of utime+stime+cutime+cstime of one process, and its thread count. */
+static int stat_ticks(pid_t pid, unsigned long long *ticks, long *threads) {
   char path[PATH_MAX], buf[1024];
   snprintf(path, sizeof path, "%s/%d/stat", proc_root, (int)pid);
   ssize_t n = read_small(path, buf, sizeof buf);
@@ -47,47 +47,67 @@ static int stat_ticks(pid_t pid, unsigned long long *ticks) {
   char *p = strrchr(buf, ')');
   if (!p) return -EINVAL;
   p++;
-  /* After ')': field 3 (state) is the first. utime is field 14. */
-  unsigned long long v[4];
+  /* After ')': field 3 (state) is the first; utime is field 14, the
+   * thread count field 20. */
+  unsigned long long v[4] = {0};
   int field = 2;
   char *save = NULL;
   for (char *tok = strtok_r(p, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
     field++;
     if (field >= 14 && field <= 17) v[field - 14] = strtoull(tok, NULL, 10);
-    if (field == 17) break;
+    if (field == 20) {
+      *threads = strtol(tok, NULL, 10);
+      break;
+    }
   }
-  if (field < 17) return -EINVAL;
+  if (field < 20) return -EINVAL;
   *ticks = v[0] + v[1] + v[2] + v[3];
   return 0;
 }
 
-static void walk(pid_t pid, unsigned long long *ticks, int depth) {
-  unsigned long long t;
-  if (depth > 64 || stat_ticks(pid, &t) != 0) return;
+/* Add the children listed in one task's "children" file. */
+static int walk(pid_t pid, unsigned long long *ticks, int depth);
+
+static void walk_children_file(const char *path, unsigned long long *ticks, int depth) {
+  char buf[4096];
+  if (read_small(path, buf, sizeof buf) <= 0) return;
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+    walk((pid_t)strtol(tok, NULL, 10), ticks, depth + 1);
+}
+
+/* Add pid's tree; 0 when pid itself could be read. */
+static int walk(pid_t pid, unsigned long long *ticks, int depth) {
+  unsigned long long t = 0;
+  long threads = 1;
+  if (depth > 64) return -ELOOP;
+  int rc = stat_ticks(pid, &t, &threads);
+  if (rc != 0) return rc;
   *ticks += t;
   char path[PATH_MAX];
+  if (threads <= 1) { /* the common case: one task, one children file */
+    snprintf(path, sizeof path, "%s/%d/task/%d/children", proc_root, (int)pid, (int)pid);
+    walk_children_file(path, ticks, depth);
+    return 0;
+  }
   snprintf(path, sizeof path, "%s/%d/task", proc_root, (int)pid);
   DIR *d = opendir(path);
-  if (!d) return;
+  if (!d) return 0;
   struct dirent *e;
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    char cpath[PATH_MAX + 300], buf[4096];
+    char cpath[PATH_MAX + 300];
     snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
-    if (read_small(cpath, buf, sizeof buf) <= 0) continue;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-      walk((pid_t)strtol(tok, NULL, 10), ticks, depth + 1);
+    walk_children_file(cpath, ticks, depth);
   }
   closedir(d);
+  return 0;
 }
 
 int es_proctree_cpu(pid_t pid, double *cpu_s) {
-  unsigned long long t0;
-  int rc = stat_ticks(pid, &t0);
-  if (rc != 0) return rc;
   unsigned long long ticks = 0;
-  walk(pid, &ticks, 0);
+  int rc = walk(pid, &ticks, 0);
+  if (rc != 0) return rc == -ENOENT ? -ESRCH : rc;
   static long hz;
   if (!hz) hz = sysconf(_SC_CLK_TCK);
   *cpu_s = (double)ticks / (double)(hz > 0 ? hz : 100);

@@ -32,6 +32,9 @@ def main():
     with open(d + "/front.csv", newline="") as f:
         front_rows = list(csv.DictReader(f))
     objs = front["objectives"]
+    with open(d + "/journal.jsonl") as f:
+        sweep = json.loads(f.readline())
+    constraints = sweep["spec"].get("constraints", [])
     names = {row_key for row_key in (rows[0].keys() if rows else [])}
 
     def value(row, metric):
@@ -50,6 +53,28 @@ def main():
             continue
         # minimisation form
         pts.append((int(r["id"]), [-v if o["goal"] == "max" else v for v, o in zip(vals, objs)]))
+
+    # Constrained domination: only feasible trials (or, when none is, the
+    # least violating ones) compete.
+    def violation(row):
+        total = 0.0
+        for c in constraints:
+            v = value(row, c["metric"])
+            if v is None:
+                return math.inf
+            if "min" in c and v < c["min"]:
+                total += c["min"] - v
+            if "max" in c and v > c["max"]:
+                total += v - c["max"]
+        return total
+
+    if constraints and pts:
+        byid = {int(r["id"]): r for r in rows}
+        viol = {i: violation(byid[i]) for i, _ in pts}
+        least = min(viol.values())
+        pts = [(i, p) for i, p in pts if viol[i] == least]
+        if front.get("feasible") != (least == 0):
+            fail("front.json feasible=%r, expected %r" % (front.get("feasible"), least == 0))
 
     def dominates(a, b):
         return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))

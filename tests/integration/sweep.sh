@@ -2,7 +2,7 @@
 # End-to-end runs of the binary on small specs: outputs, the independent
 # front check, literal parameter values, every trial fault of DESIGN §4,
 # exit statuses, and output-directory safety.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/common.inc"
 cd "$TMP" || exit 1
 cp "$HERE/trials/modes.sh" modes.sh
 
@@ -11,6 +11,7 @@ cat > toy.sh <<'T'
 #!/bin/sh
 # toy trial: score grows with x and with steps; argv[2] is written as-is.
 printf '%s\n' "$2" > "$ECOSWEEP_TRIAL_DIR/arg.txt"
+echo "toy x=$1" >&2
 s=1
 while [ $s -le "$ECOSWEEP_MAX_RESOURCE" ]; do
   printf '{"step": %d, "metrics": {"score": %s}}\n' $s "$(awk "BEGIN{print $1 * $s}")" >&3
@@ -37,7 +38,8 @@ check "front.json is exactly the non-dominated set (independent check)" $PY "$HE
 check "12 trials ran" [ "$(grep -c '"event":"end"' out/journal.jsonl)" -eq 12 ]
 check "every trial completed" [ "$(grep -c ',completed,exit:0,' out/trials.csv)" -eq 12 ]
 check "journal start carries pid, pgid, attempt, params" grep -q '"event":"start","trial":0,"attempt":1,"pid":[0-9]*,"pgid":[0-9]*,"params":{' out/journal.jsonl
-check "trial logs exist" test -f out/trials/0/stdout.log -a -f out/trials/0/stderr.log
+check "stderr is captured to trials/<id>/stderr.log" grep -q '^toy x=' out/trials/0/stderr.log
+check "a log is created only when the trial writes to it" test ! -e out/trials/0/stdout.log
 check "no shell ran a parameter value" test ! -e pwned
 cat > lit.json <<'J'
 {"command": ["./toy.sh", "0.5", "{c}"],
@@ -110,6 +112,7 @@ expect nometric failed protocol:missing-metric:score
 expect huge failed protocol:line-too-long
 expect stdout completed exit:0
 expect early completed exit:0
+check "stdout is captured to trials/<id>/stdout.log" grep -q 'ordinary output' faults/trials/12/stdout.log
 check "faults: front check" $PY "$HERE/check_front.py" faults
 sleep 0.3
 check "no trial process outlives the sweep" sh -c "! pgrep -f '[m]odes.sh (hang|stubborn)' && ! pgrep -x 'sleep 60'"
@@ -153,5 +156,16 @@ check "SIGINT: outputs written" test -s slow/summary.json
 check "SIGINT: running trials end killed/shutdown" grep -q ',killed,shutdown,' slow/trials.csv
 sleep 0.3
 check "SIGINT: no trial left running" sh -c "! pgrep -x 'sleep 60'"
+
+# --- constraints: feasible trials beat infeasible ones -------------------------
+sed 's/"seed": 7/"seed": 7, "constraints": [{"metric": "score", "min": 1.5}]/' toy.json > cons.json
+"$ES" run cons.json -o cons --quiet
+check "constraints: run exits 0" [ $? -eq 0 ]
+check "constraints: front (independent check)" $PY "$HERE/check_front.py" cons
+check "constraints: every front trial is feasible" $PY -c "import json,sys; f=json.load(open('cons/front.json')); sys.exit(0 if f['feasible'] and all(t['metrics']['score'] >= 1.5 for t in f['trials']) else 1)"
+sed 's/"seed": 7/"seed": 7, "constraints": [{"metric": "score", "min": 100}]/' toy.json > cons2.json
+"$ES" run cons2.json -o cons2 --quiet
+check "constraints: none feasible, front of least violation (independent check)" $PY "$HERE/check_front.py" cons2
+check "constraints: none feasible is said" sh -c "'$ES' front cons2 | grep -q 'no trial meets the constraints'"
 
 finish

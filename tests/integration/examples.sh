@@ -1,0 +1,22 @@
+#!/bin/sh
+# The shipped examples run under the real scheduler and produce fronts that
+# pass the independent check: the shell trial on fd 3, the Python client,
+# and a short digits sweep (the demo's trial, fewer trials and epochs).
+. "$(dirname "$0")/common.inc"
+cd "$ROOT" || exit 1
+BIN=${ECOSWEEP_BUILD_DIR:-$ROOT/build}
+for ex in shell python; do
+  "$ES" run "examples/$ex/$ex.json" -o "$TMP/$ex" --quiet 2>"$TMP/$ex.err"
+  check "examples/$ex runs (exit 0)" [ $? -eq 0 ]
+  check "examples/$ex front (independent check)" $PY "$HERE/check_front.py" "$TMP/$ex"
+done
+check "python trials found the client on PYTHONPATH" sh -c "! grep -l 'No module named' '$TMP'/python/trials/*/stderr.log"
+sed -e "s|build/examples/digits_trial|$BIN/examples/digits_trial|" -e 's/"trials": 24/"trials": 4/' \
+    -e 's/"max": 27/"max": 3/' examples/digits/digits.json > "$TMP/digits.json"
+"$ES" run "$TMP/digits.json" -o "$TMP/digits" --quiet 2>"$TMP/digits.err"
+check "examples/digits runs (exit 0)" [ $? -eq 0 ]
+check "examples/digits front (independent check)" $PY "$HERE/check_front.py" "$TMP/digits"
+check "digits trials report accuracy every epoch" [ "$(grep -c '"event":"report"' "$TMP/digits/journal.jsonl")" -eq 12 ]
+acc=$($PY -c "import json; print(max(t['metrics']['accuracy'] for t in json.load(open('$TMP/digits/front.json'))['trials']))")
+check "digits reaches a real accuracy (> 0.8 in 3 epochs)" $PY -c "import sys; sys.exit(0 if $acc > 0.8 else 1)"
+finish

@@ -62,6 +62,9 @@
 
 typedef struct es_sweep es_sweep;
 
+/* The sweep-level budgets an alert watches (trial_energy_j is per trial). */
+enum { ES_ALERT_TRIALS, ES_ALERT_ENERGY, ES_ALERT_WALL, ES_ALERT_BUDGETS };
+
 /* Where the kill escalation of a trial stands (one timer drives it). */
 typedef enum {
   KILL_NONE,     /* running normally (the timer may hold the timeout) */
@@ -130,7 +133,9 @@ struct es_sweep {
   uv_signal_t sigint, sigterm;
   uv_check_t check;
   uv_timer_t wall_timer;
-  int wall_timer_on;
+  uv_timer_t alert_timer; /* checks the alerts' budgets once a second */
+  unsigned char *alert_fired; /* n_alerts x ES_ALERT_BUDGETS flags */
+  int foreign_reaped;    /* a non-trial child (an alert command) was reaped */
   struct rusage children_seen;
   uint64_t start_ns;
   char **base_env;       /* the trials' environment minus per-trial variables */
@@ -197,6 +202,9 @@ static void sample_cpu(es_trial *t) {
   double c;
   if (!t->exited && es_proctree_cpu(t->pid, &c) == 0 && c > t->cpu_sample) t->cpu_sample = c;
 }
+
+static void check_alerts(es_sweep *s);
+static double energy_spent(es_sweep *s);
 
 /* ---- kill escalation ------------------------------------------------------ */
 
@@ -291,6 +299,15 @@ static int decide(es_trial *t, double joules) {
     trial_stop(t, "budget:trial_energy_j", 0);
     return 1;
   }
+  if (sp->budget.has_energy_j && energy_spent(t->sweep) >= sp->budget.energy_j) {
+    es_sweep *s = t->sweep;
+    if (!s->stopping) {
+      s->stopping = 1;
+      snprintf(s->stop_why, sizeof s->stop_why, "budget.energy_j = %g J spent", sp->budget.energy_j);
+    }
+    for (es_trial *o = s->running; o; o = o->next_running) trial_stop(o, "budget:energy_j", 0);
+    return 1;
+  }
   return 0;
 }
 
@@ -329,6 +346,7 @@ static void handle_report(es_trial *t, const char *line, size_t len, int from_st
   sample_cpu(t);
   double joules = trial_joules(t);
   int stop = decide(t, joules);
+  check_alerts(s);
   if (!from_stdout)
     reply(t, stop);
   else if (stop && t->phase == KILL_STOP) { /* one-way trials hear "stop" as SIGTERM */
@@ -656,7 +674,10 @@ static void exit_cb(uv_process_t *proc, int64_t status, int term_signal) {
  * reaped in this turn, then end those whose streams have drained. */
 static void check_cb(uv_check_t *h) {
   es_sweep *s = h->data;
-  if (!s->reaped) return;
+  if (!s->reaped) {
+    if (s->foreign_reaped) getrusage(RUSAGE_CHILDREN, &s->children_seen), s->foreign_reaped = 0;
+    return;
+  }
   struct rusage now;
   getrusage(RUSAGE_CHILDREN, &now);
   double grown = rusage_cpu(&now) - rusage_cpu(&s->children_seen);
@@ -667,9 +688,15 @@ static void check_cb(uv_check_t *h) {
   for (es_trial *t = s->reaped; t; t = t->next_reaped) n++, sampled += t->cpu_sample;
   es_trial *t = s->reaped;
   s->reaped = NULL;
+  /* An alert command reaped in the same turn adds its own CPU time to
+   * RUSAGE_CHILDREN: the trials then keep their /proc readings. */
+  int exact = !s->foreign_reaped;
+  s->foreign_reaped = 0;
   while (t) {
     es_trial *next = t->next_reaped;
-    if (n == 1)
+    if (!exact)
+      t->cpu_final = t->cpu_sample;
+    else if (n == 1)
       t->cpu_final = grown;
     else if (sampled > 0)
       t->cpu_final = grown * (t->cpu_sample / sampled);
@@ -906,15 +933,93 @@ static void launch_more(es_sweep *s) {
   }
   /* budget.energy_j: once spent, running trials are told to stop. */
   if (s->spec->budget.has_energy_j) {
-    double spent = s->ended_joules;
-    for (es_trial *t = s->running; t; t = t->next_running) spent += trial_joules(t);
-    if (spent >= s->spec->budget.energy_j) {
+    if (energy_spent(s) >= s->spec->budget.energy_j) {
       s->stopping = 1;
       for (es_trial *t = s->running; t; t = t->next_running) trial_stop(t, "budget:energy_j", 0);
     }
   }
+  check_alerts(s);
   sweep_maybe_done(s);
 }
+
+/* ---- alerts ------------------------------------------------------------------ */
+
+static void alert_exit_cb(uv_process_t *proc, int64_t status, int term_signal) {
+  es_sweep *s = proc->data;
+  (void)status;
+  (void)term_signal;
+  s->foreign_reaped = 1;
+  uv_close((uv_handle_t *)proc, (uv_close_cb)free);
+}
+
+/* Run an alert's command with the budget in its environment. It is not a
+ * trial: no fd 3, output to ecosweep's own stdout/stderr. */
+static void alert_run(es_sweep *s, const es_alert *a, const char *budget, double fraction, double spent) {
+  char *extra[4] = {0};
+  char num[ES_NUM_BUFSZ];
+  extra[0] = xasprintf("ECOSWEEP_ALERT_BUDGET=%s", budget);
+  extra[1] = xasprintf("ECOSWEEP_ALERT_FRACTION=%s", es_fmt_number(num, fraction));
+  extra[2] = xasprintf("ECOSWEEP_ALERT_SPENT=%s", es_fmt_number(num, spent));
+  char **env = extra[0] && extra[1] && extra[2] ? es_env_extend(s->base_env, extra) : NULL;
+  uv_process_t *proc = calloc(1, sizeof *proc);
+  if (env && proc) {
+    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_INHERIT_FD, .data.fd = 1},
+                                     {.flags = UV_INHERIT_FD, .data.fd = 2}};
+    uv_process_options_t opt = {.exit_cb = alert_exit_cb, .file = a->argv[0], .args = a->argv, .env = env,
+                                .cwd = s->spec->workdir, .stdio_count = 3, .stdio = stdio};
+    proc->data = s;
+    int rc = uv_spawn(s->loop, proc, &opt);
+    if (rc != 0) {
+      fprintf(stderr, "ecosweep: alert: could not start %s: %s\n", a->argv[0], uv_strerror(rc));
+      uv_close((uv_handle_t *)proc, (uv_close_cb)free);
+    } else {
+      uv_unref((uv_handle_t *)proc); /* a slow notifier does not hold the sweep */
+    }
+    proc = NULL;
+  }
+  free(proc);
+  free(env);
+  for (int i = 0; i < 3; i++) free(extra[i]);
+}
+
+static double energy_spent(es_sweep *s) {
+  double spent = s->ended_joules;
+  for (es_trial *t = s->running; t; t = t->next_running) spent += trial_joules(t);
+  return spent;
+}
+
+/* Fire every alert whose fraction of a set budget has been reached, once
+ * per alert and budget: a line on stderr, a journal event, its command. */
+static void check_alerts(es_sweep *s) {
+  es_spec *sp = s->spec;
+  if (!sp->n_alerts || !s->alert_fired) return;
+  static const char *const names[ES_ALERT_BUDGETS] = {"trials", "energy_j", "wall_s"};
+  int set[ES_ALERT_BUDGETS] = {sp->budget.has_trials, sp->budget.has_energy_j, sp->budget.has_wall_s};
+  double limit[ES_ALERT_BUDGETS] = {(double)sp->budget.trials, sp->budget.energy_j, sp->budget.wall_s};
+  double spent[ES_ALERT_BUDGETS] = {(double)s->launched, set[ES_ALERT_ENERGY] ? energy_spent(s) : 0,
+                                    seconds_since(s->start_ns)};
+  for (size_t a = 0; a < sp->n_alerts; a++)
+    for (int b = 0; b < ES_ALERT_BUDGETS; b++) {
+      unsigned char *fired = &s->alert_fired[a * ES_ALERT_BUDGETS + (size_t)b];
+      if (!set[b] || *fired || limit[b] <= 0) continue;
+      double fraction = spent[b] / limit[b];
+      if (fraction < sp->alerts[a].at) continue;
+      *fired = 1;
+      fprintf(stderr, "ecosweep: ALERT: %.0f%% of budget.%s spent (%g of %g)\n", fraction * 100, names[b],
+              spent[b], limit[b]);
+      cJSON *ev = cJSON_CreateObject();
+      cJSON_AddStringToObject(ev, "event", "alert");
+      cJSON_AddStringToObject(ev, "budget", names[b]);
+      cJSON_AddNumberToObject(ev, "at", sp->alerts[a].at);
+      cJSON_AddNumberToObject(ev, "fraction", fraction);
+      cJSON_AddNumberToObject(ev, "spent", spent[b]);
+      cJSON_AddNumberToObject(ev, "limit", limit[b]);
+      journal(s, ev);
+      alert_run(s, &sp->alerts[a], names[b], fraction, spent[b]);
+    }
+}
+
+static void alert_timer_cb(uv_timer_t *h) { check_alerts(h->data); }
 
 /* ---- sweep-level handles -------------------------------------------------- */
 
@@ -923,8 +1028,9 @@ static void sweep_close_cb(uv_handle_t *h) { (void)h; }
 static void sweep_maybe_done(es_sweep *s) {
   if (!s->stopping || s->n_running > 0) return;
   for (es_trial *t = s->running; t; t = t->next_running) return;
+  check_alerts(s);
   uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->check,
-                       (uv_handle_t *)&s->wall_timer};
+                       (uv_handle_t *)&s->wall_timer, (uv_handle_t *)&s->alert_timer};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
     if (!uv_is_closing(hs[i])) uv_close(hs[i], sweep_close_cb);
 }
@@ -1044,6 +1150,11 @@ static cJSON *sweep_event(es_sweep *s, const char *spec_text) {
   return ev;
 }
 
+static void close_leftover(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h)) uv_close(h, h->type == UV_PROCESS ? (uv_close_cb)free : NULL);
+}
+
 static char *read_file(const char *path) {
   FILE *f = fopen(path, "re");
   if (!f) return NULL;
@@ -1128,9 +1239,19 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   uv_timer_init(s.loop, &s.wall_timer);
   s.wall_timer.data = &s;
   if (spec->budget.has_wall_s) uv_timer_start(&s.wall_timer, wall_cb, (uint64_t)(spec->budget.wall_s * 1000.0), 0);
+  uv_timer_init(s.loop, &s.alert_timer);
+  s.alert_timer.data = &s;
+  if (spec->n_alerts) {
+    s.alert_fired = calloc(spec->n_alerts, ES_ALERT_BUDGETS);
+    uv_timer_start(&s.alert_timer, alert_timer_cb, 1000, 1000);
+  }
 
   launch_more(&s);
   uv_run(s.loop, UV_RUN_DEFAULT);
+  /* Alert commands still running are left to finish on their own. */
+  uv_walk(s.loop, close_leftover, NULL);
+  uv_run(s.loop, UV_RUN_DEFAULT);
+  free(s.alert_fired);
 
   /* Totals: the estimate meter also models ecosweep's own CPU time; it
    * is the overhead this version can attribute (other processes and idle

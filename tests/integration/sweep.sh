@@ -168,4 +168,32 @@ sed 's/"seed": 7/"seed": 7, "constraints": [{"metric": "score", "min": 100}]/' t
 check "constraints: none feasible, front of least violation (independent check)" $PY "$HERE/check_front.py" cons2
 check "constraints: none feasible is said" sh -c "'$ES' front cons2 | grep -q 'no trial meets the constraints'"
 
+# --- budgets and alerts (reported meter: the trial says 10 J per step) ----------
+cat > budget.json <<'J'
+{"command": ["./modes.sh", "energy"], "parameters": {"x": {"type": "int", "low": 1, "high": 100}},
+ "objectives": [{"metric": "score", "goal": "max"}, {"metric": "energy_j", "goal": "min"}],
+ "meters": ["reported"], "workers": {"count": 1},
+ "budget": {"energy_j": 100, "trial_energy_j": 35},
+ "alerts": [{"at": 0.5, "command": ["sh", "-c", "echo $ECOSWEEP_ALERT_BUDGET $ECOSWEEP_ALERT_FRACTION $ECOSWEEP_ALERT_SPENT >> alerts.txt"]}]}
+J
+"$ES" run budget.json -o budget --quiet 2>budget.err
+check "budgets: run exits 0" [ $? -eq 0 ]
+check "budget.trial_energy_j stops a trial at its first report past 35 J" grep -q '^0,stopped,budget:trial_energy_j,.*,40,' budget/trials.csv
+check "budget.energy_j: running trial told stop when 100 J are spent" grep -q '^2,stopped,budget:energy_j,.*,20,' budget/trials.csv
+check "budget.energy_j: nothing launched after it is spent" [ "$(grep -c '"event":"start"' budget/journal.jsonl)" -eq 3 ]
+check "reported meter: trials.csv names it" grep -q ',reported$' budget/trials.csv
+check "reported meter: not an estimate" grep -q '"estimate":	false' budget/summary.json
+check "alert: one line on stderr" grep -q 'ALERT: .*budget.energy_j' budget.err
+check "alert: a journal event" grep -q '"event":"alert","budget":"energy_j","at":0.5' budget/journal.jsonl
+sleep 0.2
+check "alert: its command ran once with the budget in its environment" [ "$(cat alerts.txt)" = "energy_j 0.5 50" ]
+cat > wall.json <<'J'
+{"command": ["./modes.sh", "hang"], "parameters": {"x": {"type": "int", "low": 1, "high": 100}},
+ "objectives": [{"metric": "score", "goal": "max"}], "workers": {"count": 2, "grace_s": 0.3},
+ "budget": {"wall_s": 0.5}}
+J
+"$ES" run wall.json -o wall --quiet 2>/dev/null
+check "budget.wall_s: the sweep ends" [ -s wall/summary.json ]
+check "budget.wall_s: running trials end stopped budget:wall_s" [ "$(grep -c ',stopped,budget:wall_s,' wall/trials.csv)" -eq 2 ]
+
 finish

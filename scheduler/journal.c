@@ -25,30 +25,65 @@
 #include <unistd.h>
 
 int es_journal_open(es_journal *j, const char *path) {
+  memset(j, 0, sizeof *j);
   j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (j->fd < 0) return -errno;
   j->path = strdup(path);
   return j->path ? 0 : -ENOMEM;
 }
 
-int es_journal_append(es_journal *j, const cJSON *obj) {
-  char *text = cJSON_PrintUnformatted(obj);
-  if (!text) return -ENOMEM;
-  size_t len = strlen(text);
-  text[len] = '\n'; /* overwrite the NUL: one write for the whole line */
-  ssize_t w;
-  do w = write(j->fd, text, len + 1);
-  while (w < 0 && errno == EINTR);
-  int rc = w == (ssize_t)(len + 1) ? 0 : (w < 0 ? -errno : -EIO);
-  cJSON_free(text);
-  return rc;
+static int reserve(es_journal *j, size_t need) {
+  if (j->len + need <= j->cap) return 0;
+  size_t cap = j->cap ? j->cap : 4096;
+  while (cap < j->len + need) cap *= 2;
+  char *nb = realloc(j->buf, cap);
+  if (!nb) return -ENOMEM;
+  j->buf = nb;
+  j->cap = cap;
+  return 0;
 }
 
-void es_journal_close(es_journal *j) {
-  if (j->fd >= 0) close(j->fd);
+int es_journal_append(es_journal *j, const cJSON *obj) {
+  /* Print straight into the queue; grow it when the event does not fit. */
+  for (size_t room = 512;; room *= 2) {
+    if (reserve(j, room) != 0) return -ENOMEM;
+    if (cJSON_PrintPreallocated((cJSON *)obj, j->buf + j->len, (int)(j->cap - j->len - 1), 0)) break;
+    if (room > ((size_t)1 << 30)) return -ENOMEM;
+  }
+  j->len += strlen(j->buf + j->len);
+  j->buf[j->len++] = '\n';
+  return 0;
+}
+
+int es_journal_flush(es_journal *j) {
+  size_t off = 0;
+  while (off < j->len) {
+    ssize_t w = write(j->fd, j->buf + off, j->len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = w < 0 ? errno : EIO;
+      memmove(j->buf, j->buf + off, j->len - off);
+      j->len -= off;
+      return -e;
+    }
+    off += (size_t)w;
+  }
+  j->len = 0;
+  return 0;
+}
+
+int es_journal_close(es_journal *j) {
+  int rc = 0;
+  if (j->fd >= 0) {
+    rc = es_journal_flush(j);
+    close(j->fd);
+  }
   j->fd = -1;
   free(j->path);
-  j->path = NULL;
+  free(j->buf);
+  j->path = j->buf = NULL;
+  j->len = j->cap = 0;
+  return rc;
 }
 
 cJSON *es_params_to_json(const es_space *space, const double *point) {

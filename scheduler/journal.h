@@ -1,11 +1,13 @@
 /*
  * journal.h - journal.jsonl: the append-only event log (DESIGN.md §6).
  *
- * Writing: one JSON object per line, each written with a single write(2)
- * on an O_APPEND descriptor, so a crash leaves at most one torn last line.
- * Durability policy of this version: events reach the kernel at once (they
- * survive a crash of ecosweep, kill -9 included), not fsync'd (a power
- * loss may lose the last events).
+ * Writing: one JSON object per line. Events are buffered and written by
+ * es_journal_flush(), which the sweep calls once per loop turn (group
+ * commit): one write(2) on an O_APPEND descriptor for all the events of a
+ * turn, so a crash leaves at most one torn last line and loses at most the
+ * events of the turn in progress. Durability policy of this version:
+ * flushed events reach the kernel (they survive a crash of ecosweep, kill
+ * -9 included); they are not fsync'd (a power loss may lose the last ones).
  *
  * Reading: es_journal_replay() rebuilds the trial records from the events;
  * a torn last line is tolerated and counted; any other bad line is an
@@ -22,13 +24,19 @@
 typedef struct {
   int fd;
   char *path;
+  char *buf;      /* events not yet written */
+  size_t len, cap;
 } es_journal;
 
 /* Open (create) path for appending. 0 or -errno. */
 int es_journal_open(es_journal *j, const char *path);
-/* Append obj (an object with "event") as one line; obj is not freed. */
+/* Queue obj (an object with "event") as one line; obj is not freed.
+ * 0 or -ENOMEM. */
 int es_journal_append(es_journal *j, const cJSON *obj);
-void es_journal_close(es_journal *j);
+/* Write every queued line. 0 or -errno (the lines stay queued). */
+int es_journal_flush(es_journal *j);
+/* Flush, then close. */
+int es_journal_close(es_journal *j);
 
 /* What a journal holds. */
 typedef struct {

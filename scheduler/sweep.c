@@ -99,6 +99,7 @@ typedef struct es_trial {
   int timed_out;
   kill_phase phase;
   double cpu_sample;     /* last /proc reading of its tree */
+  uint64_t sampled_ns;   /* when it was taken (launch time before the first) */
   double cpu_final;      /* after reaping */
   int has_reported_j;
   double reported_j;
@@ -132,6 +133,7 @@ struct es_sweep {
   double ended_joules;   /* joules of ended trials */
   uv_signal_t sigint, sigterm;
   uv_check_t check;
+  uv_prepare_t prepare;  /* flushes the journal once per loop turn */
   uv_timer_t wall_timer;
   uv_timer_t alert_timer; /* checks the alerts' budgets once a second */
   unsigned char *alert_fired; /* n_alerts x ES_ALERT_BUDGETS flags */
@@ -174,6 +176,16 @@ static void journal(es_sweep *s, cJSON *ev) {
   cJSON_Delete(ev);
 }
 
+/* Group commit: the events of one loop turn go out in one write. */
+static void journal_flush(es_sweep *s) {
+  if (s->journal.len == 0) return;
+  int rc = es_journal_flush(&s->journal);
+  if (rc != 0 && !s->io_error) {
+    fprintf(stderr, "ecosweep: %s: %s\n", s->journal.path, strerror(-rc));
+    s->io_error = 1;
+  }
+}
+
 static cJSON *trial_event(const char *event, long id) {
   cJSON *ev = cJSON_CreateObject();
   cJSON_AddStringToObject(ev, "event", event);
@@ -198,9 +210,17 @@ static double trial_joules(es_trial *t) {
   return j;
 }
 
+/* /proc counts CPU time in clock ticks (10 ms): reading a trial's tree
+ * more often than once a tick learns nothing, so a report that comes
+ * within a tick of the last reading (or of the launch) reuses it. */
+#define ES_SAMPLE_MIN_NS 10000000ull
+
 static void sample_cpu(es_trial *t) {
   double c;
-  if (!t->exited && es_proctree_cpu(t->pid, &c) == 0 && c > t->cpu_sample) t->cpu_sample = c;
+  uint64_t now = uv_hrtime();
+  if (t->exited || now - t->sampled_ns < ES_SAMPLE_MIN_NS) return;
+  t->sampled_ns = now;
+  if (es_proctree_cpu(t->pid, &c) == 0 && c > t->cpu_sample) t->cpu_sample = c;
 }
 
 static void check_alerts(es_sweep *s);
@@ -709,6 +729,9 @@ static void check_cb(uv_check_t *h) {
   }
 }
 
+/* Right before the loop blocks for I/O: write what this turn journaled. */
+static void prepare_cb(uv_prepare_t *h) { journal_flush(h->data); }
+
 /* ---- launching ------------------------------------------------------------- */
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -845,7 +868,7 @@ static int launch_one(es_sweep *s) {
   uv_timer_init(s->loop, &t->timer);
   t->out.data = t->err.data = t->channel.data = t->timer.data = t->process.data = t;
   t->open_handles = 5;
-  t->start_ns = uv_hrtime();
+  t->start_ns = t->sampled_ns = uv_hrtime();
   rc = es_local_spawn(s->loop, &t->process, exit_cb, argv, env, sp->workdir, &t->out, &t->err, sv[1]);
   close(sv[1]);
   sv[1] = -1;
@@ -1030,6 +1053,7 @@ static void sweep_maybe_done(es_sweep *s) {
   for (es_trial *t = s->running; t; t = t->next_running) return;
   check_alerts(s);
   uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->check,
+                       (uv_handle_t *)&s->prepare,
                        (uv_handle_t *)&s->wall_timer, (uv_handle_t *)&s->alert_timer};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
     if (!uv_is_closing(hs[i])) uv_close(hs[i], sweep_close_cb);
@@ -1236,6 +1260,9 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   uv_check_init(s.loop, &s.check);
   s.check.data = &s;
   uv_check_start(&s.check, check_cb);
+  uv_prepare_init(s.loop, &s.prepare);
+  s.prepare.data = &s;
+  uv_prepare_start(&s.prepare, prepare_cb);
   uv_timer_init(s.loop, &s.wall_timer);
   s.wall_timer.data = &s;
   if (spec->budget.has_wall_s) uv_timer_start(&s.wall_timer, wall_cb, (uint64_t)(spec->budget.wall_s * 1000.0), 0);
@@ -1273,7 +1300,10 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   cJSON_AddNumberToObject(fin, "total_j", s.ended_joules + tot.overhead_j);
   cJSON_AddNumberToObject(fin, "wall_s", tot.wall_s);
   journal(&s, fin);
-  es_journal_close(&s.journal);
+  if ((rc = es_journal_close(&s.journal)) != 0) {
+    fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(-rc));
+    s.io_error = 1;
+  }
 
   int status;
   if (es_outputs_write(opt->dir, spec, &s.records, &tot, err, sizeof err) != 0) {

@@ -27,9 +27,11 @@ i=0
 while [ $i -lt "$ROUNDS" ]; do
   out=$("$BUILD/examples/bench_baseline" "$N" 2 "$BUILD/examples/bench_trial")
   base="$base ${out#baseline_s=}"
-  rm -rf "$TMP/run"
+  # A fresh directory per round, all removed at the end: deleting the
+  # previous round's 1,000 trial directories right before a round would
+  # charge ext4's recently-deleted-inode scan to ecosweep.
   t0=$(now)
-  "$BUILD/ecosweep" run "$TMP/spec.json" -o "$TMP/run" --quiet
+  "$BUILD/ecosweep" run "$TMP/spec.json" -o "$TMP/run$i" --quiet
   t1=$(now)
   eco="$eco $(awk "BEGIN{print $t1 - $t0}")"
   i=$((i + 1))
@@ -37,7 +39,7 @@ done
 median() { echo "$@" | tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 mb=$(median $base)
 me=$(median $eco)
-ended=$(grep -c '"event":"end"' "$TMP/run/journal.jsonl")
+ended=$(grep -c '"event":"end"' "$TMP/run0/journal.jsonl")
 [ "$ended" -eq "$N" ] || { echo "dispatch: only $ended of $N trials ended" >&2; exit 1; }
 awk -v b="$mb" -v e="$me" -v n="$N" -v r="$ROUNDS" 'BEGIN {
   printf "dispatch: %d trivial trials, 2 in flight, median of %d rounds\n", n, r

@@ -7,19 +7,19 @@
  *   running   reports arrive on fd 3 (or as "@ecosweep" lines on stdout);
  *             each gets exactly one reply, "continue" or "stop", and a
  *             journal "report" with the joules so far
- *   exited    libuv reaped the process; its group is killed so nothing of
+ *   exited    its pidfd fired and wait4 reaped it; its group is killed so nothing of
  *             it lingers; we wait for its streams to drain
  *   ended     classified (DESIGN §4 table), metered, journal "end"; its
  *             handles are closed, and the trial is freed in the last close
  *             callback
  *
- * CPU time: while a trial runs we read its process tree from /proc. When
- * it is reaped, the exact figure comes from getrusage(RUSAGE_CHILDREN):
- * libuv reaps every exited child in one pass and only then calls the exit
- * callbacks, so the growth of RUSAGE_CHILDREN is taken once per loop turn
- * (in a uv_check callback) and given to the trials reaped in that turn -
- * whole when one was, split by their last /proc readings when several
- * were.
+ * Processes: started with posix_spawn (workers/local.c says why not
+ * uv_spawn); a pidfd per process, watched by a uv_poll handle, says when
+ * it exits, and wait4() reaps it.
+ *
+ * CPU time: while a trial runs we read its process tree from /proc; when
+ * it is reaped, wait4's rusage gives the exact figure for it and every
+ * descendant it waited for.
  *
  * What it does not do: parse specs, compute fronts, know any meter's
  * internals.
@@ -77,7 +77,8 @@ typedef struct es_trial {
   es_sweep *sweep;
   long id;
   size_t rec;            /* index of its record in sweep->records */
-  uv_process_t process;  /* the trial's lead process */
+  uv_poll_t exit_poll;   /* readable when the lead process exits (its pidfd) */
+  int pidfd;             /* -1: no pidfd, the sweep's reap timer polls it */
   uv_pipe_t channel;     /* our end of its fd 3 */
   uv_pipe_t out, err;    /* its stdout and stderr */
   uv_timer_t timer;      /* timeout, then the kill escalation */
@@ -88,14 +89,14 @@ typedef struct es_trial {
   int out_skipping;      /* inside an over-long ordinary stdout line */
   int log_fd[2];         /* stdout.log, stderr.log; -1 until the first byte */
   long long log_bytes[2];
-  int exited, reaped_counted, chan_eof, out_eof, err_eof, ended;
+  int exited, chan_eof, out_eof, err_eof, ended;
   int64_t exit_status;
   int term_signal;
   int told_stop;         /* replied "stop" at least once */
   int we_signalled;      /* a signal from us ended it */
   char stop_reason[64];  /* "rung:<level>", "budget:<name>", "shutdown" */
   char fail_reason[128]; /* "protocol:<what>"; empty when none */
-  char fail_detail[256];
+  char fail_detail[400];
   int timed_out;
   kill_phase phase;
   double cpu_sample;     /* last /proc reading of its tree */
@@ -104,7 +105,6 @@ typedef struct es_trial {
   int has_reported_j;
   double reported_j;
   uint64_t start_ns;
-  struct es_trial *next_reaped;
   struct es_trial *next_running;
 } es_trial;
 
@@ -120,7 +120,6 @@ struct es_sweep {
   es_recordset records;
   es_trial *running;     /* linked list of live trials */
   int n_running;
-  es_trial *reaped;      /* reaped since the last check callback */
   long next_id;
   long launched;
   long n_failed;
@@ -132,13 +131,12 @@ struct es_sweep {
   int io_error;
   double ended_joules;   /* joules of ended trials */
   uv_signal_t sigint, sigterm;
-  uv_check_t check;
+  uv_timer_t reap_timer; /* polls children that have no pidfd */
   uv_prepare_t prepare;  /* flushes the journal once per loop turn */
   uv_timer_t wall_timer;
   uv_timer_t alert_timer; /* checks the alerts' budgets once a second */
   unsigned char *alert_fired; /* n_alerts x ES_ALERT_BUDGETS flags */
-  int foreign_reaped;    /* a non-trial child (an alert command) was reaped */
-  struct rusage children_seen;
+  struct es_alert_proc *alert_procs; /* alert commands still running */
   uint64_t start_ns;
   char **base_env;       /* the trials' environment minus per-trial variables */
 };
@@ -149,6 +147,11 @@ static double rusage_cpu(const struct rusage *r) {
 }
 
 static double seconds_since(uint64_t ns) { return (double)(uv_hrtime() - ns) * 1e-9; }
+
+/* Figures are kept to 1 us, 1 nJ and 1 pg (far finer than any meter):
+ * round(x * per) / per is the double nearest to a short decimal, so the
+ * journal and the CSV print it in few digits, and it reads back exactly. */
+static double quantize(double x, double per) { return isfinite(x) ? round(x * per) / per : x; }
 
 static es_record *trial_record(es_trial *t) { return &t->sweep->records.v[t->rec]; }
 
@@ -378,9 +381,9 @@ static void handle_report(es_trial *t, const char *line, size_t len, int from_st
   cJSON_AddNumberToObject(ev, "step", rep.step);
   cJSON *m = cJSON_AddObjectToObject(ev, "metrics");
   for (size_t i = 0; i < rep.n_metrics; i++) cJSON_AddNumberToObject(m, rep.metrics[i].name, rep.metrics[i].value);
-  cJSON_AddNumberToObject(ev, "energy_j", joules);
-  cJSON_AddNumberToObject(ev, "cpu_s", t->cpu_sample);
-  cJSON_AddNumberToObject(ev, "wall_s", seconds_since(t->start_ns));
+  cJSON_AddNumberToObject(ev, "energy_j", quantize(joules, 1e9));
+  cJSON_AddNumberToObject(ev, "cpu_s", quantize(t->cpu_sample, 1e6));
+  cJSON_AddNumberToObject(ev, "wall_s", quantize(seconds_since(t->start_ns), 1e6));
   cJSON_AddStringToObject(ev, "reply", stop ? "stop" : "continue");
   journal(s, ev);
   es_report_free(&rep);
@@ -508,6 +511,7 @@ static void launch_more(es_sweep *s);
 static void sweep_maybe_done(es_sweep *s);
 
 static void trial_free(es_trial *t) {
+  if (t->pidfd >= 0) close(t->pidfd);
   es_linebuf_free(&t->chan_lb);
   es_linebuf_free(&t->out_lb);
   free(t);
@@ -523,10 +527,10 @@ static void close_cb(uv_handle_t *h) {
 }
 
 static void trial_close_handles(es_trial *t) {
-  uv_handle_t *hs[] = {(uv_handle_t *)&t->process, (uv_handle_t *)&t->channel, (uv_handle_t *)&t->out,
-                       (uv_handle_t *)&t->err, (uv_handle_t *)&t->timer};
+  uv_handle_t *hs[] = {(uv_handle_t *)&t->channel, (uv_handle_t *)&t->out, (uv_handle_t *)&t->err,
+                       (uv_handle_t *)&t->timer, t->pidfd >= 0 ? (uv_handle_t *)&t->exit_poll : NULL};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
-    if (!uv_is_closing(hs[i])) uv_close(hs[i], close_cb);
+    if (hs[i] && !uv_is_closing(hs[i])) uv_close(hs[i], close_cb);
 }
 
 static const char *signal_name(int sig, char *buf, size_t len) {
@@ -607,16 +611,16 @@ static void trial_end(es_trial *t) {
   for (int i = 0; i < 2; i++)
     if (t->log_fd[i] >= 0) close(t->log_fd[i]), t->log_fd[i] = -1;
   es_status st;
-  char reason[192], detail[320];
+  char reason[192], detail[448];
   classify(t, &st, reason, sizeof reason, detail, sizeof detail);
   es_record *r = trial_record(t);
   r->status = st;
   es_record_set_text(&r->reason, reason);
   es_record_set_text(&r->detail, detail);
-  r->cpu_s = t->cpu_final;
-  r->wall_s = seconds_since(t->start_ns);
-  r->energy_j = trial_joules(t);
-  r->co2_g = es_co2_grams(r->energy_j, s->spec->carbon.g_per_kwh, s->spec->carbon.pue);
+  r->cpu_s = quantize(t->cpu_final, 1e6);
+  r->wall_s = quantize(seconds_since(t->start_ns), 1e6);
+  r->energy_j = quantize(trial_joules(t), 1e9);
+  r->co2_g = quantize(es_co2_grams(r->energy_j, s->spec->carbon.g_per_kwh, s->spec->carbon.pue), 1e12);
   r->meter = s->meter->name;
   r->estimate = s->meter->estimate;
   r->end_seq = ++s->end_seq;
@@ -674,59 +678,39 @@ static void trial_end(es_trial *t) {
 }
 
 static void maybe_finish(es_trial *t) {
-  if (t->ended || !t->exited || !t->reaped_counted) return;
+  if (t->ended || !t->exited) return;
   if (t->chan_eof && t->out_eof && t->err_eof) trial_end(t);
 }
 
-static void exit_cb(uv_process_t *proc, int64_t status, int term_signal) {
-  es_trial *t = proc->data;
-  es_sweep *s = t->sweep;
+/* Reap t if its lead process has exited: exact CPU time from wait4, and
+ * whatever it left in its process group goes with it. */
+static void trial_reap(es_trial *t) {
+  if (t->exited) return;
+  double cpu;
+  if (es_local_reap(t->pid, &t->exit_status, &t->term_signal, &cpu) != 0) return;
   t->exited = 1;
-  t->exit_status = status;
-  t->term_signal = term_signal;
-  /* Whatever the trial left in its group goes with it. */
+  t->cpu_final = cpu;
   es_local_kill_group(t->pid, SIGKILL);
-  t->next_reaped = s->reaped;
-  s->reaped = t;
+  if (t->pidfd >= 0) uv_poll_stop(&t->exit_poll);
+  maybe_finish(t);
 }
 
-/* Once per loop turn: hand the growth of RUSAGE_CHILDREN to the trials
- * reaped in this turn, then end those whose streams have drained. */
-static void check_cb(uv_check_t *h) {
+static void exit_poll_cb(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  trial_reap(h->data);
+}
+
+static void reap_alerts(es_sweep *s);
+
+/* For children without a pidfd (kernels before 5.3): poll every 20 ms. */
+static void reap_timer_cb(uv_timer_t *h) {
   es_sweep *s = h->data;
-  if (!s->reaped) {
-    if (s->foreign_reaped) getrusage(RUSAGE_CHILDREN, &s->children_seen), s->foreign_reaped = 0;
-    return;
+  for (es_trial *t = s->running, *next; t; t = next) {
+    next = t->next_running;
+    if (t->pidfd < 0) trial_reap(t);
   }
-  struct rusage now;
-  getrusage(RUSAGE_CHILDREN, &now);
-  double grown = rusage_cpu(&now) - rusage_cpu(&s->children_seen);
-  s->children_seen = now;
-  if (grown < 0) grown = 0;
-  int n = 0;
-  double sampled = 0;
-  for (es_trial *t = s->reaped; t; t = t->next_reaped) n++, sampled += t->cpu_sample;
-  es_trial *t = s->reaped;
-  s->reaped = NULL;
-  /* An alert command reaped in the same turn adds its own CPU time to
-   * RUSAGE_CHILDREN: the trials then keep their /proc readings. */
-  int exact = !s->foreign_reaped;
-  s->foreign_reaped = 0;
-  while (t) {
-    es_trial *next = t->next_reaped;
-    if (!exact)
-      t->cpu_final = t->cpu_sample;
-    else if (n == 1)
-      t->cpu_final = grown;
-    else if (sampled > 0)
-      t->cpu_final = grown * (t->cpu_sample / sampled);
-    else
-      t->cpu_final = grown / n;
-    t->reaped_counted = 1;
-    t->next_reaped = NULL;
-    maybe_finish(t);
-    t = next;
-  }
+  reap_alerts(s);
 }
 
 /* Right before the loop blocks for I/O: write what this turn journaled. */
@@ -777,32 +761,17 @@ static char *params_env_json(const es_space *space, const double *point) {
   return text;
 }
 
+/* t could not be started: it ends failed with exit:127 (what a shell
+ * reports for a command it cannot run), without a process. */
 static void trial_spawn_failed(es_trial *t, int err, const char *what) {
-  /* Record the trial as failed without a process: journal start and end. */
-  es_sweep *s = t->sweep;
-  es_record *r = trial_record(t);
-  r->status = ES_STATUS_FAILED;
-  char detail[512];
-  snprintf(detail, sizeof detail, "trial %ld could not start %s: %s", t->id, what, uv_strerror(err));
-  es_record_set_text(&r->reason, "exit:127");
-  es_record_set_text(&r->detail, detail);
-  r->meter = s->meter->name;
-  r->estimate = s->meter->estimate;
-  r->end_seq = ++s->end_seq;
-  s->n_failed++;
-  cJSON *ev = trial_event("end", t->id);
-  cJSON_AddNumberToObject(ev, "attempt", 1);
-  cJSON_AddStringToObject(ev, "status", "failed");
-  cJSON_AddStringToObject(ev, "reason", "exit:127");
-  cJSON_AddStringToObject(ev, "detail", detail);
-  cJSON_AddNumberToObject(ev, "energy_j", 0);
-  cJSON_AddNumberToObject(ev, "cpu_s", 0);
-  cJSON_AddNumberToObject(ev, "wall_s", 0);
-  cJSON_AddNumberToObject(ev, "co2_g", 0);
-  cJSON_AddStringToObject(ev, "meter", s->meter->name);
-  cJSON_AddBoolToObject(ev, "estimate", s->meter->estimate);
-  journal(s, ev);
-  fprintf(stderr, "ecosweep: trial %ld: could not start %s: %s\n", t->id, what, uv_strerror(err));
+  snprintf(t->fail_detail, sizeof t->fail_detail, "trial %ld could not start %.300s: %s", t->id, what,
+           strerror(-err));
+  snprintf(t->fail_reason, sizeof t->fail_reason, "exit:127");
+  fprintf(stderr, "ecosweep: %s\n", t->fail_detail);
+  t->exited = 1;
+  t->exit_status = 127;
+  t->chan_eof = t->out_eof = t->err_eof = 1;
+  trial_end(t);
 }
 
 /* Launch one trial. 0, 1 when there is nothing more to launch, or -1 on a
@@ -830,6 +799,7 @@ static int launch_one(es_sweep *s) {
   t->id = id;
   t->rec = s->records.n - 1;
   t->log_fd[0] = t->log_fd[1] = -1;
+  t->pidfd = -1;
   es_linebuf_init(&t->chan_lb, ES_REPORT_MAX);
   es_linebuf_init(&t->out_lb, ES_REPORT_MAX + sizeof at_prefix);
   s->launched++;
@@ -838,7 +808,7 @@ static int launch_one(es_sweep *s) {
   snprintf(tdir, sizeof tdir, "%s/trials/%ld", s->dir, id);
   char **argv = NULL, **env = NULL, *params = NULL;
   char *extra[8] = {0};
-  int sv[2] = {-1, -1};
+  int sv[2] = {-1, -1}, po[2] = {-1, -1}, pe[2] = {-1, -1};
   int result = -1;
   if (mkdir(tdir, 0755) != 0 && errno != EEXIST) {
     fprintf(stderr, "ecosweep: %s: %s\n", tdir, strerror(errno));
@@ -859,26 +829,39 @@ static int launch_one(es_sweep *s) {
   extra[4] = xasprintf("ECOSWEEP_FD=3");
   for (int i = 0; i < 5; i++)
     if (!extra[i]) goto out;
-  env = es_env_extend(s->base_env, extra);
-  if (!env || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) goto out;
-
+  env = es_env_concat(s->base_env, extra);
+  if (!env) goto out;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(po, O_CLOEXEC) != 0 ||
+      pipe2(pe, O_CLOEXEC) != 0) {
+    fprintf(stderr, "ecosweep: trial %ld: %s\n", id, strerror(errno));
+    goto out;
+  }
+  t->start_ns = t->sampled_ns = uv_hrtime();
+  es_child child;
+  rc = es_local_spawn(argv, env, sp->workdir, po[1], pe[1], sv[1], &child);
+  close(sv[1]), close(po[1]), close(pe[1]);
+  sv[1] = po[1] = pe[1] = -1;
   uv_pipe_init(s->loop, &t->out, 0);
   uv_pipe_init(s->loop, &t->err, 0);
   uv_pipe_init(s->loop, &t->channel, 0);
   uv_timer_init(s->loop, &t->timer);
-  t->out.data = t->err.data = t->channel.data = t->timer.data = t->process.data = t;
-  t->open_handles = 5;
-  t->start_ns = t->sampled_ns = uv_hrtime();
-  rc = es_local_spawn(s->loop, &t->process, exit_cb, argv, env, sp->workdir, &t->out, &t->err, sv[1]);
-  close(sv[1]);
-  sv[1] = -1;
+  t->out.data = t->err.data = t->channel.data = t->timer.data = t->exit_poll.data = t;
+  t->open_handles = 4;
   uv_pipe_open(&t->channel, sv[0]);
-  sv[0] = -1;
+  uv_pipe_open(&t->out, po[0]);
+  uv_pipe_open(&t->err, pe[0]);
+  sv[0] = po[0] = pe[0] = -1;
+  t->pid = rc == 0 ? child.pid : 0;
+  t->pidfd = rc == 0 ? child.pidfd : -1;
+  if (t->pidfd >= 0) {
+    uv_poll_init(s->loop, &t->exit_poll, t->pidfd);
+    t->open_handles++;
+  }
 
   cJSON *ev = trial_event("start", id);
   cJSON_AddNumberToObject(ev, "attempt", 1);
-  cJSON_AddNumberToObject(ev, "pid", rc == 0 ? t->process.pid : 0);
-  cJSON_AddNumberToObject(ev, "pgid", rc == 0 ? t->process.pid : 0);
+  cJSON_AddNumberToObject(ev, "pid", t->pid);
+  cJSON_AddNumberToObject(ev, "pgid", t->pid);
   cJSON_AddItemToObject(ev, "params", es_params_to_json(&sp->space, point));
   cJSON_AddStringToObject(ev, "dir", tdir);
   journal(s, ev);
@@ -887,25 +870,18 @@ static int launch_one(es_sweep *s) {
   s->running = t;
   s->n_running++;
   if (rc != 0) {
-    /* uv_spawn failed: the process handle still needs closing. */
     trial_spawn_failed(t, rc, argv[0]);
-    t->ended = 1;
-    for (int i = 0; i < 2; i++) close(t->log_fd[i]), t->log_fd[i] = -1;
-    for (es_trial **pp = &s->running; *pp; pp = &(*pp)->next_running)
-      if (*pp == t) {
-        *pp = t->next_running;
-        break;
-      }
-    s->n_running--;
-    trial_close_handles(t);
     t = NULL;
     result = 0;
     goto out;
   }
-  t->pid = t->process.pid;
   uv_read_start((uv_stream_t *)&t->channel, alloc_cb, chan_read);
   uv_read_start((uv_stream_t *)&t->out, alloc_cb, out_read);
   uv_read_start((uv_stream_t *)&t->err, alloc_cb, err_read);
+  if (t->pidfd >= 0)
+    uv_poll_start(&t->exit_poll, UV_READABLE, exit_poll_cb);
+  else if (!uv_is_active((uv_handle_t *)&s->reap_timer))
+    uv_timer_start(&s->reap_timer, reap_timer_cb, 20, 20);
   if (sp->workers.timeout_s > 0) arm(t, sp->workers.timeout_s);
   t = NULL;
   result = 0;
@@ -915,8 +891,9 @@ out:
       if (t->log_fd[i] >= 0) close(t->log_fd[i]);
     trial_free(t);
   }
-  for (int i = 0; i < 2; i++)
-    if (sv[i] >= 0) close(sv[i]);
+  int fds[] = {sv[0], sv[1], po[0], po[1], pe[0], pe[1]};
+  for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+    if (fds[i] >= 0) close(fds[i]);
   for (int i = 0; i < 8; i++) free(extra[i]);
   free(params);
   free(env); /* its strings belong to base_env and extra */
@@ -967,40 +944,85 @@ static void launch_more(es_sweep *s) {
 
 /* ---- alerts ------------------------------------------------------------------ */
 
-static void alert_exit_cb(uv_process_t *proc, int64_t status, int term_signal) {
-  es_sweep *s = proc->data;
+/* A running alert command: reaped like a trial, but nothing is recorded. */
+typedef struct es_alert_proc {
+  uv_poll_t poll;
+  pid_t pid;
+  int pidfd;
+  es_sweep *sweep;
+  struct es_alert_proc *next;
+} es_alert_proc;
+
+static void alert_proc_closed(uv_handle_t *h) {
+  es_alert_proc *a = h->data;
+  close(a->pidfd);
+  free(a);
+}
+
+static void alert_proc_end(es_alert_proc *a) {
+  es_sweep *s = a->sweep;
+  for (es_alert_proc **pp = &s->alert_procs; *pp; pp = &(*pp)->next)
+    if (*pp == a) {
+      *pp = a->next;
+      break;
+    }
+  if (a->pidfd >= 0)
+    uv_close((uv_handle_t *)&a->poll, alert_proc_closed);
+  else
+    free(a);
+  sweep_maybe_done(s);
+}
+
+static void alert_poll_cb(uv_poll_t *h, int status, int events) {
   (void)status;
-  (void)term_signal;
-  s->foreign_reaped = 1;
-  uv_close((uv_handle_t *)proc, (uv_close_cb)free);
+  (void)events;
+  es_alert_proc *a = h->data;
+  int64_t code;
+  int sig;
+  double cpu;
+  if (es_local_reap(a->pid, &code, &sig, &cpu) == 0) alert_proc_end(a);
+}
+
+static void reap_alerts(es_sweep *s) {
+  for (es_alert_proc *a = s->alert_procs, *next; a; a = next) {
+    next = a->next;
+    int64_t code;
+    int sig;
+    double cpu;
+    if (a->pidfd < 0 && es_local_reap(a->pid, &code, &sig, &cpu) == 0) alert_proc_end(a);
+  }
 }
 
 /* Run an alert's command with the budget in its environment. It is not a
- * trial: no fd 3, output to ecosweep's own stdout/stderr. */
+ * trial: no fd 3, ecosweep's own stdout and stderr. The sweep waits for
+ * running alert commands before it exits. */
 static void alert_run(es_sweep *s, const es_alert *a, const char *budget, double fraction, double spent) {
   char *extra[4] = {0};
   char num[ES_NUM_BUFSZ];
   extra[0] = xasprintf("ECOSWEEP_ALERT_BUDGET=%s", budget);
   extra[1] = xasprintf("ECOSWEEP_ALERT_FRACTION=%s", es_fmt_number(num, fraction));
   extra[2] = xasprintf("ECOSWEEP_ALERT_SPENT=%s", es_fmt_number(num, spent));
-  char **env = extra[0] && extra[1] && extra[2] ? es_env_extend(s->base_env, extra) : NULL;
-  uv_process_t *proc = calloc(1, sizeof *proc);
-  if (env && proc) {
-    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_INHERIT_FD, .data.fd = 1},
-                                     {.flags = UV_INHERIT_FD, .data.fd = 2}};
-    uv_process_options_t opt = {.exit_cb = alert_exit_cb, .file = a->argv[0], .args = a->argv, .env = env,
-                                .cwd = s->spec->workdir, .stdio_count = 3, .stdio = stdio};
-    proc->data = s;
-    int rc = uv_spawn(s->loop, proc, &opt);
-    if (rc != 0) {
-      fprintf(stderr, "ecosweep: alert: could not start %s: %s\n", a->argv[0], uv_strerror(rc));
-      uv_close((uv_handle_t *)proc, (uv_close_cb)free);
-    } else {
-      uv_unref((uv_handle_t *)proc); /* a slow notifier does not hold the sweep */
+  char **env = extra[0] && extra[1] && extra[2] ? es_env_concat(s->base_env, extra) : NULL;
+  es_alert_proc *ap = calloc(1, sizeof *ap);
+  es_child child;
+  int rc = env && ap ? es_local_spawn(a->argv, env, s->spec->workdir, 1, 2, -1, &child) : -ENOMEM;
+  if (rc != 0) {
+    fprintf(stderr, "ecosweep: alert: could not start %s: %s\n", a->argv[0], strerror(-rc));
+    free(ap);
+  } else {
+    ap->pid = child.pid;
+    ap->pidfd = child.pidfd;
+    ap->sweep = s;
+    ap->next = s->alert_procs;
+    s->alert_procs = ap;
+    if (ap->pidfd >= 0) {
+      uv_poll_init(s->loop, &ap->poll, ap->pidfd);
+      ap->poll.data = ap;
+      uv_poll_start(&ap->poll, UV_READABLE, alert_poll_cb);
+    } else if (!uv_is_active((uv_handle_t *)&s->reap_timer)) {
+      uv_timer_start(&s->reap_timer, reap_timer_cb, 20, 20);
     }
-    proc = NULL;
   }
-  free(proc);
   free(env);
   for (int i = 0; i < 3; i++) free(extra[i]);
 }
@@ -1052,7 +1074,8 @@ static void sweep_maybe_done(es_sweep *s) {
   if (!s->stopping || s->n_running > 0) return;
   for (es_trial *t = s->running; t; t = t->next_running) return;
   check_alerts(s);
-  uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->check,
+  if (s->alert_procs) return; /* wait for alert commands */
+  uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->reap_timer,
                        (uv_handle_t *)&s->prepare,
                        (uv_handle_t *)&s->wall_timer, (uv_handle_t *)&s->alert_timer};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
@@ -1174,11 +1197,6 @@ static cJSON *sweep_event(es_sweep *s, const char *spec_text) {
   return ev;
 }
 
-static void close_leftover(uv_handle_t *h, void *arg) {
-  (void)arg;
-  if (!uv_is_closing(h)) uv_close(h, h->type == UV_PROCESS ? (uv_close_cb)free : NULL);
-}
-
 static char *read_file(const char *path) {
   FILE *f = fopen(path, "re");
   if (!f) return NULL;
@@ -1251,15 +1269,13 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
 
   s.loop = uv_default_loop();
   s.start_ns = uv_hrtime();
-  getrusage(RUSAGE_CHILDREN, &s.children_seen);
   uv_signal_init(s.loop, &s.sigint);
   uv_signal_init(s.loop, &s.sigterm);
   s.sigint.data = s.sigterm.data = &s;
   uv_signal_start(&s.sigint, on_signal, SIGINT);
   uv_signal_start(&s.sigterm, on_signal, SIGTERM);
-  uv_check_init(s.loop, &s.check);
-  s.check.data = &s;
-  uv_check_start(&s.check, check_cb);
+  uv_timer_init(s.loop, &s.reap_timer);
+  s.reap_timer.data = &s;
   uv_prepare_init(s.loop, &s.prepare);
   s.prepare.data = &s;
   uv_prepare_start(&s.prepare, prepare_cb);
@@ -1274,9 +1290,6 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   }
 
   launch_more(&s);
-  uv_run(s.loop, UV_RUN_DEFAULT);
-  /* Alert commands still running are left to finish on their own. */
-  uv_walk(s.loop, close_leftover, NULL);
   uv_run(s.loop, UV_RUN_DEFAULT);
   free(s.alert_fired);
 

@@ -98,34 +98,50 @@ double es_param_grid_value(const es_param *p, size_t i) {
 static void fmt_shortest(char *buf, double v) {
   char sci[ES_NUM_BUFSZ];
   /* Round-tripping is monotonic in the number of digits (more digits
-   * never lose it, and 17 always suffice), so binary-search the fewest:
-   * about 4 format-and-parse rounds instead of up to 17. */
-  int lo = 1, hi = 17;
+   * never lose it, and 17 always suffice), so binary-search the fewest;
+   * most values are short or need 16-17 digits, so try 15 first. */
+  int lo = 1, hi = 17, mid = 15, last = 0;
   while (lo < hi) {
-    int mid = (lo + hi) / 2;
     snprintf(sci, sizeof sci, "%.*e", mid - 1, v);
+    last = mid;
     if (strtod(sci, NULL) == v)
       hi = mid;
     else
       lo = mid + 1;
+    mid = (lo + hi) / 2;
   }
-  int prec = lo;
-  snprintf(sci, sizeof sci, "%.*e", prec - 1, v);
+  if (last != lo) snprintf(sci, sizeof sci, "%.*e", lo - 1, v);
   const char *e = strchr(sci, 'e');
   int exp10 = e ? atoi(e + 1) : 0;
-  if (exp10 < -4 || exp10 >= 16) {
+  if (!e || exp10 < -4 || exp10 >= 16) {
     memcpy(buf, sci, strlen(sci) + 1);
     return;
   }
-  int decimals = prec - 1 - exp10;
-  if (decimals < 0) decimals = 0;
-  /* Rounding at the same digit as the scientific form gives the same
-   * value; the loop only guards against a libc that disagrees. */
-  for (; decimals <= 17 + 4; decimals++) {
-    snprintf(buf, ES_NUM_BUFSZ, "%.*f", decimals, v);
-    if (strtod(buf, NULL) == v) return;
+  /* Lay the same digits out positionally: no second rounding, so the
+   * text still reads back as v. */
+  char digits[24];
+  size_t nd = 0;
+  const char *p = sci;
+  char *out = buf;
+  if (*p == '-') *out++ = *p++;
+  for (; p < e; p++)
+    if (*p != '.') digits[nd++] = *p;
+  if (exp10 < 0) {
+    *out++ = '0';
+    *out++ = '.';
+    for (int z = -1; z > exp10; z--) *out++ = '0';
+    memcpy(out, digits, nd);
+    out += nd;
+  } else {
+    size_t int_digits = (size_t)exp10 + 1;
+    for (size_t i = 0; i < int_digits; i++) *out++ = i < nd ? digits[i] : '0';
+    if (nd > int_digits) {
+      *out++ = '.';
+      memcpy(out, digits + int_digits, nd - int_digits);
+      out += nd - int_digits;
+    }
   }
-  memcpy(buf, sci, strlen(sci) + 1);
+  *out = '\0';
 }
 
 char *es_fmt_double(char *buf, double v) {

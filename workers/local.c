@@ -1,23 +1,33 @@
 /*
- * local.c - spawn trial processes with libuv and signal their groups.
+ * local.c - start trial processes with posix_spawn, reap them with wait4,
+ * and signal their process groups.
  *
- * What it does not do: keep any state; the scheduler owns every handle.
+ * What it does not do: keep any state; the scheduler owns every handle
+ * and watches the pidfd.
  */
 #include "local.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <spawn.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
-/* The protocol's variables (DESIGN §4): a trial never inherits them from
- * ecosweep's own environment (a sweep started from inside a trial). */
+/* The variables ecosweep sets for its children (DESIGN §4, alerts): a
+ * child never inherits them from ecosweep's own environment (a sweep
+ * started from inside a trial). */
 static const char *const protocol_vars[] = {"ECOSWEEP_TRIAL_ID", "ECOSWEEP_PARAMS", "ECOSWEEP_MAX_RESOURCE",
                                             "ECOSWEEP_TRIAL_DIR", "ECOSWEEP_FD", "ECOSWEEP_CONNECT",
-                                            "ECOSWEEP_TOKEN", "ECOSWEEP_RESUMED", NULL};
+                                            "ECOSWEEP_TOKEN", "ECOSWEEP_RESUMED", "ECOSWEEP_ALERT_BUDGET",
+                                            "ECOSWEEP_ALERT_FRACTION", "ECOSWEEP_ALERT_SPENT", NULL};
 
 static int overridden(const char *entry, char *const *extra) {
   for (size_t i = 0; protocol_vars[i]; i++) {
@@ -66,17 +76,15 @@ oom:
   return NULL;
 }
 
-char **es_env_extend(char *const *base, char *const *extra) {
+char **es_env_concat(char *const *base, char *const *extra) {
   size_t nb = 0, ne = 0;
   while (base && base[nb]) nb++;
   while (extra && extra[ne]) ne++;
   char **env = malloc((nb + ne + 1) * sizeof *env);
   if (!env) return NULL;
-  size_t k = 0;
-  for (size_t i = 0; i < nb; i++)
-    if (!overridden(base[i], extra)) env[k++] = base[i];
-  for (size_t i = 0; i < ne; i++) env[k++] = extra[i];
-  env[k] = NULL;
+  if (nb) memcpy(env, base, nb * sizeof *env);
+  if (ne) memcpy(env + nb, extra, ne * sizeof *env);
+  env[nb + ne] = NULL;
   return env;
 }
 
@@ -85,27 +93,73 @@ void es_env_free(char **env) {
   free(env);
 }
 
-int es_local_spawn(uv_loop_t *loop, uv_process_t *proc, uv_exit_cb exit_cb, char **argv, char **env,
-                   const char *cwd, uv_pipe_t *out, uv_pipe_t *err, int fd3) {
-  uv_stdio_container_t stdio[4];
-  stdio[0].flags = UV_IGNORE; /* /dev/null */
-  stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-  stdio[1].data.stream = (uv_stream_t *)out;
-  stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-  stdio[2].data.stream = (uv_stream_t *)err;
-  stdio[3].flags = UV_INHERIT_FD;
-  stdio[3].data.fd = fd3;
-  uv_process_options_t opt;
-  memset(&opt, 0, sizeof opt);
-  opt.exit_cb = exit_cb;
-  opt.file = argv[0];
-  opt.args = argv;
-  opt.env = env;
-  opt.cwd = cwd;
-  opt.flags = UV_PROCESS_DETACHED;
-  opt.stdio_count = 4;
-  opt.stdio = stdio;
-  return uv_spawn(loop, proc, &opt);
+/* posix_spawn's dup2 onto the same number would keep FD_CLOEXEC: move any
+ * source descriptor that sits at 0-3 out of the way first. */
+static int high_fd(int fd, int *tmp) {
+  *tmp = -1;
+  if (fd < 0 || fd > 3) return fd;
+  *tmp = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  return *tmp;
+}
+
+int es_local_spawn(char *const *argv, char *const *env, const char *cwd, int out_fd, int err_fd, int chan_fd,
+                   es_child *child) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  int tmp[3];
+  int fds[3] = {high_fd(out_fd, &tmp[0]), high_fd(err_fd, &tmp[1]), high_fd(chan_fd, &tmp[2])};
+  int rc = 0;
+  child->pid = -1;
+  child->pidfd = -1;
+  if ((out_fd >= 0 && fds[0] < 0) || (err_fd >= 0 && fds[1] < 0) || (chan_fd >= 0 && fds[2] < 0)) {
+    rc = -errno;
+    goto done;
+  }
+  if ((rc = -posix_spawn_file_actions_init(&fa)) != 0) goto done;
+  if ((rc = -posix_spawnattr_init(&attr)) != 0) {
+    posix_spawn_file_actions_destroy(&fa);
+    goto done;
+  }
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  if ((rc = -posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
+      (rc = -posix_spawn_file_actions_adddup2(&fa, fds[0], 1)) != 0 ||
+      (rc = -posix_spawn_file_actions_adddup2(&fa, fds[1], 2)) != 0 ||
+      (fds[2] >= 0 && (rc = -posix_spawn_file_actions_adddup2(&fa, fds[2], 3)) != 0) ||
+      (cwd && (rc = -posix_spawn_file_actions_addchdir_np(&fa, cwd)) != 0) ||
+      (rc = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) !=
+          0 ||
+      (rc = -posix_spawnattr_setsigdefault(&attr, &all)) != 0 || (rc = -posix_spawnattr_setsigmask(&attr, &none)) != 0)
+    goto destroy;
+  pid_t pid;
+  rc = -posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
+  if (rc == 0) {
+    child->pid = pid;
+    child->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  }
+destroy:
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+done:
+  for (int i = 0; i < 3; i++)
+    if (tmp[i] >= 0) close(tmp[i]);
+  return rc;
+}
+
+int es_local_reap(pid_t pid, int64_t *exit_status, int *term_signal, double *cpu_s) {
+  int status;
+  struct rusage ru;
+  pid_t r;
+  do r = wait4(pid, &status, WNOHANG, &ru);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (r == 0) return 1;
+  *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+  *term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec * 1e-6;
+  return 0;
 }
 
 int es_local_kill_group(pid_t pgid, int sig) {

@@ -414,13 +414,14 @@ static int write_json_file(const char *dir, const char *name, cJSON *doc, char *
 }
 
 int es_outputs_write(const char *dir, const es_spec *spec, const es_recordset *set, const es_totals *tot,
-                     char *err, size_t err_len) {
+                     size_t *front_size, char *err, size_t err_len) {
   es_front f;
   int rc = es_front_compute(spec, set, &f);
   if (rc != 0) {
     snprintf(err, err_len, "%s: computing the front: %s", dir, strerror(-rc));
     return rc;
   }
+  *front_size = f.n_front;
   out_file o;
   const char *name = "trials.csv";
   if ((rc = out_open(&o, dir, name)) == 0) {

@@ -50,10 +50,11 @@ double es_constraint_violation(const es_spec *spec, const es_recordset *set, con
 int es_front_compute(const es_spec *spec, const es_recordset *set, es_front *out);
 void es_front_free(es_front *f);
 
-/* Write trials.csv, front.json, front.csv and summary.json into dir.
- * 0, or -errno with "<file>: <what>" in err. */
+/* Write trials.csv, front.json, front.csv and summary.json into dir, and
+ * the front's size into *front_size. 0, or -errno with "<file>: <what>"
+ * in err. */
 int es_outputs_write(const char *dir, const es_spec *spec, const es_recordset *set, const es_totals *tot,
-                     char *err, size_t err_len);
+                     size_t *front_size, char *err, size_t err_len);
 
 /* Print the front as "table", "json" or "csv" to out. Records whose
  * energy_j exceeds max_energy (when has_max_energy) or whose metric

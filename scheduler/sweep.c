@@ -139,6 +139,7 @@ struct es_sweep {
   struct es_alert_proc *alert_procs; /* alert commands still running */
   uint64_t start_ns;
   char **base_env;       /* the trials' environment minus per-trial variables */
+  int trials_fd;         /* DIR/trials, where trial directories are made */
 };
 
 static double rusage_cpu(const struct rusage *r) {
@@ -308,9 +309,15 @@ static void reply_done(uv_write_t *req, int status) {
 static void reply(es_trial *t, int stop) {
   static char cont[] = "continue\n", stp[] = "stop\n";
   if (t->chan_eof || uv_is_closing((uv_handle_t *)&t->channel)) return;
+  uv_buf_t buf = stop ? uv_buf_init(stp, sizeof stp - 1) : uv_buf_init(cont, sizeof cont - 1);
+  /* A reply is a few bytes into an empty socket buffer: write it now, and
+   * queue only what the socket did not take. */
+  int n = uv_try_write((uv_stream_t *)&t->channel, &buf, 1);
+  if (n == (int)buf.len || (n < 0 && n != UV_EAGAIN)) return;
+  if (n > 0) buf = uv_buf_init(buf.base + n, buf.len - (unsigned)n);
   reply_req *r = malloc(sizeof *r);
   if (!r) return;
-  r->buf = stop ? uv_buf_init(stp, sizeof stp - 1) : uv_buf_init(cont, sizeof cont - 1);
+  r->buf = buf;
   if (uv_write(&r->req, (uv_stream_t *)&t->channel, &r->buf, 1, reply_done) != 0) free(r);
 }
 
@@ -810,7 +817,9 @@ static int launch_one(es_sweep *s) {
   char *extra[8] = {0};
   int sv[2] = {-1, -1}, po[2] = {-1, -1}, pe[2] = {-1, -1};
   int result = -1;
-  if (mkdir(tdir, 0755) != 0 && errno != EEXIST) {
+  char name[32];
+  snprintf(name, sizeof name, "%ld", id);
+  if (mkdirat(s->trials_fd, name, 0755) != 0 && errno != EEXIST) {
     fprintf(stderr, "ecosweep: %s: %s\n", tdir, strerror(errno));
     goto out;
   }
@@ -1260,6 +1269,14 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  snprintf(path, sizeof path, "%s/trials", opt->dir);
+  s.trials_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.trials_fd < 0) {
+    fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(errno));
+    es_journal_close(&s.journal);
+    es_sampler_free(s.sampler);
+    return 1;
+  }
   s.base_env = es_env_build(NULL, ES_CLIENT_DIR);
   es_recordset_init(&s.records);
   journal(&s, sweep_event(&s, spec_text ? spec_text : "{}"));
@@ -1319,16 +1336,11 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   }
 
   int status;
-  if (es_outputs_write(opt->dir, spec, &s.records, &tot, err, sizeof err) != 0) {
+  size_t front = 0;
+  if (es_outputs_write(opt->dir, spec, &s.records, &tot, &front, err, sizeof err) != 0) {
     fprintf(stderr, "ecosweep: %s\n", err);
     status = 1;
   } else {
-    es_front f;
-    size_t front = 0;
-    if (es_front_compute(spec, &s.records, &f) == 0) {
-      front = f.n_front;
-      es_front_free(&f);
-    }
     say(&s, "done: %zu trials, %zu on the front (%s); outputs in %s", s.records.n, front, s.stop_why, opt->dir);
     if (s.signal_exit)
       status = s.signal_exit;
@@ -1346,6 +1358,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   es_recordset_free(&s.records);
   es_sampler_free(s.sampler);
   es_env_free(s.base_env);
+  close(s.trials_fd);
   uv_loop_close(s.loop);
   return status;
 }

@@ -97,20 +97,25 @@ double es_param_grid_value(const es_param *p, size_t i) {
  * is "100" (not "1e+02") and 1e-05 stays "1e-05". */
 static void fmt_shortest(char *buf, double v) {
   char sci[ES_NUM_BUFSZ];
-  /* Round-tripping is monotonic in the number of digits (more digits
-   * never lose it, and 17 always suffice), so binary-search the fewest;
-   * most values are short or need 16-17 digits, so try 15 first. */
-  int lo = 1, hi = 17, mid = 15, last = 0;
-  while (lo < hi) {
-    snprintf(sci, sizeof sci, "%.*e", mid - 1, v);
-    last = mid;
-    if (strtod(sci, NULL) == v)
-      hi = mid;
-    else
-      lo = mid + 1;
-    mid = (lo + hi) / 2;
+  /* A double is within 2^-53 (relative) of every decimal that reads back
+   * as it, far inside half a unit of the 15th digit: so when any text of
+   * at most 15 digits reads back as v, the 15-digit rounding of v is that
+   * text padded with zeros. One format-and-parse round therefore finds the
+   * shortest digits for most values; 16 and 17 digits cover the rest. */
+  int prec = 15;
+  for (; prec < 17; prec++) {
+    snprintf(sci, sizeof sci, "%.*e", prec - 1, v);
+    if (strtod(sci, NULL) == v) break;
   }
-  if (last != lo) snprintf(sci, sizeof sci, "%.*e", lo - 1, v);
+  if (prec == 17) snprintf(sci, sizeof sci, "%.16e", v);
+  /* Drop the mantissa's trailing zeros (and a bare decimal point). */
+  char *e0 = strchr(sci, 'e');
+  if (e0) {
+    char *z = e0;
+    while (z > sci && z[-1] == '0') z--;
+    if (z > sci && z[-1] == '.') z--;
+    memmove(z, e0, strlen(e0) + 1);
+  }
   const char *e = strchr(sci, 'e');
   int exp10 = e ? atoi(e + 1) : 0;
   if (!e || exp10 < -4 || exp10 >= 16) {

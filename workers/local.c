@@ -93,6 +93,31 @@ void es_env_free(char **env) {
   free(env);
 }
 
+/* The signals ecosweep ignores (SIGPIPE, and any it inherited ignored):
+ * exec keeps those ignored, so the child resets them to the default.
+ * Handled signals reset themselves at exec; resetting all 64 would cost
+ * the child 64 system calls while the scheduler waits for its exec. */
+static void ignored_signals(sigset_t *set) {
+  sigemptyset(set);
+  for (int sig = 1; sig < NSIG; sig++) {
+    struct sigaction sa;
+    if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+      sigaddset(set, sig);
+  }
+}
+
+/* Dispositions are settled before the first trial starts (the sweep
+ * ignores SIGPIPE first), so the set is read once per process. */
+static const sigset_t *ignored_set(void) {
+  static sigset_t set;
+  static int known;
+  if (!known) {
+    ignored_signals(&set);
+    known = 1;
+  }
+  return &set;
+}
+
 /* posix_spawn's dup2 onto the same number would keep FD_CLOEXEC: move any
  * source descriptor that sits at 0-3 out of the way first. */
 static int high_fd(int fd, int *tmp) {
@@ -120,8 +145,7 @@ int es_local_spawn(char *const *argv, char *const *env, const char *cwd, int out
     posix_spawn_file_actions_destroy(&fa);
     goto done;
   }
-  sigset_t all, none;
-  sigfillset(&all);
+  sigset_t none;
   sigemptyset(&none);
   if ((rc = -posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
       (rc = -posix_spawn_file_actions_adddup2(&fa, fds[0], 1)) != 0 ||
@@ -130,7 +154,7 @@ int es_local_spawn(char *const *argv, char *const *env, const char *cwd, int out
       (cwd && (rc = -posix_spawn_file_actions_addchdir_np(&fa, cwd)) != 0) ||
       (rc = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) !=
           0 ||
-      (rc = -posix_spawnattr_setsigdefault(&attr, &all)) != 0 || (rc = -posix_spawnattr_setsigmask(&attr, &none)) != 0)
+      (rc = -posix_spawnattr_setsigdefault(&attr, ignored_set())) != 0 || (rc = -posix_spawnattr_setsigmask(&attr, &none)) != 0)
     goto destroy;
   pid_t pid;
   rc = -posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);

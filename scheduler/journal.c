@@ -86,6 +86,23 @@ int es_journal_close(es_journal *j) {
   return rc;
 }
 
+cJSON *es_json_number(double v) {
+  if (!isfinite(v)) return cJSON_CreateNull();
+  char buf[ES_NUM_BUFSZ];
+  cJSON *n = cJSON_CreateRaw(es_fmt_number(buf, v));
+  if (n) n->valuedouble = v; /* readers of the tree see the number too */
+  return n;
+}
+
+cJSON *es_json_add_number(cJSON *obj, const char *key, double v) {
+  cJSON *n = es_json_number(v);
+  if (n && !cJSON_AddItemToObject(obj, key, n)) {
+    cJSON_Delete(n);
+    return NULL;
+  }
+  return n;
+}
+
 cJSON *es_params_to_json(const es_space *space, const double *point) {
   cJSON *o = cJSON_CreateObject();
   if (!o) return NULL;
@@ -97,12 +114,12 @@ cJSON *es_params_to_json(const es_space *space, const double *point) {
       const es_scalar *s = &p->values[k < p->n_values ? k : 0];
       switch (s->kind) {
       case ES_SCALAR_STRING: v = cJSON_CreateString(s->string); break;
-      case ES_SCALAR_NUMBER: v = cJSON_CreateNumber(s->number); break;
+      case ES_SCALAR_NUMBER: v = es_json_number(s->number); break;
       case ES_SCALAR_BOOL: v = cJSON_CreateBool(s->number != 0); break;
       default: v = cJSON_CreateNull(); break;
       }
     } else {
-      v = cJSON_CreateNumber(point[i]);
+      v = es_json_number(point[i]);
     }
     if (!v || !cJSON_AddItemToObject(o, p->name, v)) {
       cJSON_Delete(v);

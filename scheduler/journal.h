@@ -57,6 +57,14 @@ typedef struct {
 int es_journal_replay(const char *path, es_journal_state *st, char *err, size_t err_len);
 void es_journal_state_free(es_journal_state *st);
 
+/* JSON numbers as the shortest text that reads back as the same double
+ * (DESIGN §6). cJSON's own printer keeps 15 digits whenever they come back
+ * within a relative epsilon, so 0.1 + 0.2 would come back as 0.3: every
+ * number ecosweep writes goes through these instead. Non-finite values
+ * are written as null. */
+cJSON *es_json_number(double v);
+cJSON *es_json_add_number(cJSON *obj, const char *key, double v);
+
 /* Helpers shared with the live sweep: the JSON of a point's parameters,
  * and the reverse (0, or -EINVAL naming the parameter in err). */
 cJSON *es_params_to_json(const es_space *space, const double *point);

@@ -286,7 +286,7 @@ static void csv_row(FILE *f, const es_spec *spec, const es_recordset *set, const
 static cJSON *record_metrics_json(const es_recordset *set, const es_record *r) {
   cJSON *m = cJSON_CreateObject();
   for (size_t j = 0; m && j < set->n_names && j < r->n_metric; j++)
-    if (r->has_metric[j]) cJSON_AddNumberToObject(m, set->names[j], r->metric[j]);
+    if (r->has_metric[j]) es_json_add_number(m, set->names[j], r->metric[j]);
   return m;
 }
 
@@ -299,10 +299,10 @@ static cJSON *front_json(const es_spec *spec, const es_recordset *set, const es_
     cJSON_AddStringToObject(o, "metric", spec->objectives[j].metric);
     cJSON_AddStringToObject(o, "goal", spec->objectives[j].maximize ? "max" : "min");
     cJSON_AddItemToArray(objs, o);
-    cJSON_AddItemToArray(ref, cJSON_CreateNumber(f->reference[j]));
+    cJSON_AddItemToArray(ref, es_json_number(f->reference[j]));
   }
   if (f->has_hv)
-    cJSON_AddNumberToObject(root, "hypervolume", f->hv);
+    es_json_add_number(root, "hypervolume", f->hv);
   else
     cJSON_AddNullToObject(root, "hypervolume");
   if (spec->n_constraints > 0) cJSON_AddBoolToObject(root, "feasible", f->feasible);
@@ -310,14 +310,14 @@ static cJSON *front_json(const es_spec *spec, const es_recordset *set, const es_
   for (size_t q = 0; q < f->n_front; q++) {
     const es_record *r = &set->v[f->front[q]];
     cJSON *t = cJSON_CreateObject();
-    cJSON_AddNumberToObject(t, "id", (double)r->id);
+    es_json_add_number(t, "id", (double)r->id);
     cJSON_AddItemToObject(t, "params", es_params_to_json(&spec->space, r->params));
     cJSON_AddItemToObject(t, "metrics", record_metrics_json(set, r));
     if (r->has_step)
-      cJSON_AddNumberToObject(t, "step", r->step);
+      es_json_add_number(t, "step", r->step);
     else
       cJSON_AddNullToObject(t, "step");
-    cJSON_AddNumberToObject(t, "energy_j", r->energy_j);
+    es_json_add_number(t, "energy_j", r->energy_j);
     cJSON_AddItemToArray(trials, t);
   }
   return root;
@@ -346,32 +346,32 @@ static cJSON *summary_json(const es_spec *spec, const es_recordset *set, const e
   }
   cJSON *root = cJSON_CreateObject();
   cJSON *t = cJSON_AddObjectToObject(root, "trials");
-  cJSON_AddNumberToObject(t, "total", (double)set->n);
+  es_json_add_number(t, "total", (double)set->n);
   for (int s = ES_STATUS_COMPLETED; s <= ES_STATUS_KILLED; s++)
-    cJSON_AddNumberToObject(t, es_status_name((es_status)s), (double)count[s]);
-  if (count[ES_STATUS_PENDING]) cJSON_AddNumberToObject(t, "running", (double)count[ES_STATUS_PENDING]);
+    es_json_add_number(t, es_status_name((es_status)s), (double)count[s]);
+  if (count[ES_STATUS_PENDING]) es_json_add_number(t, "running", (double)count[ES_STATUS_PENDING]);
   cJSON *e = cJSON_AddObjectToObject(root, "energy_j");
-  cJSON_AddNumberToObject(e, "trials", trials_j);
-  cJSON_AddNumberToObject(e, "overhead", tot->overhead_j);
-  cJSON_AddNumberToObject(e, "total", trials_j + tot->overhead_j);
-  cJSON_AddNumberToObject(e, "ecosweep", tot->ecosweep_j);
-  cJSON_AddNumberToObject(root, "co2_g", co2 + es_co2_grams(tot->overhead_j, spec->carbon.g_per_kwh, spec->carbon.pue));
-  cJSON_AddNumberToObject(root, "wall_s", tot->wall_s);
+  es_json_add_number(e, "trials", trials_j);
+  es_json_add_number(e, "overhead", tot->overhead_j);
+  es_json_add_number(e, "total", trials_j + tot->overhead_j);
+  es_json_add_number(e, "ecosweep", tot->ecosweep_j);
+  es_json_add_number(root, "co2_g", co2 + es_co2_grams(tot->overhead_j, spec->carbon.g_per_kwh, spec->carbon.pue));
+  es_json_add_number(root, "wall_s", tot->wall_s);
   cJSON *ms = cJSON_AddArrayToObject(root, "meters");
   for (size_t m = 0; m < n_meters; m++) cJSON_AddItemToArray(ms, cJSON_CreateString(meters[m]));
   cJSON_AddBoolToObject(root, "estimate", estimate);
   if (f->has_hv)
-    cJSON_AddNumberToObject(root, "hypervolume", f->hv);
+    es_json_add_number(root, "hypervolume", f->hv);
   else
     cJSON_AddNullToObject(root, "hypervolume");
   cJSON *h = cJSON_AddArrayToObject(root, "hypervolume_history");
   for (size_t i = 0; i < f->n_history; i++) {
     cJSON *pair = cJSON_CreateArray();
-    cJSON_AddItemToArray(pair, cJSON_CreateNumber(f->history[2 * i]));
-    cJSON_AddItemToArray(pair, cJSON_CreateNumber(f->history[2 * i + 1]));
+    cJSON_AddItemToArray(pair, es_json_number(f->history[2 * i]));
+    cJSON_AddItemToArray(pair, es_json_number(f->history[2 * i + 1]));
     cJSON_AddItemToArray(h, pair);
   }
-  cJSON_AddNumberToObject(root, "front_size", (double)f->n_front);
+  es_json_add_number(root, "front_size", (double)f->n_front);
   return root;
 }
 

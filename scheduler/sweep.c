@@ -193,7 +193,7 @@ static void journal_flush(es_sweep *s) {
 static cJSON *trial_event(const char *event, long id) {
   cJSON *ev = cJSON_CreateObject();
   cJSON_AddStringToObject(ev, "event", event);
-  cJSON_AddNumberToObject(ev, "trial", (double)id);
+  es_json_add_number(ev, "trial", (double)id);
   return ev;
 }
 
@@ -385,12 +385,12 @@ static void handle_report(es_trial *t, const char *line, size_t len, int from_st
     arm(t, s->spec->workers.grace_s);
   }
   cJSON *ev = trial_event("report", t->id);
-  cJSON_AddNumberToObject(ev, "step", rep.step);
+  es_json_add_number(ev, "step", rep.step);
   cJSON *m = cJSON_AddObjectToObject(ev, "metrics");
-  for (size_t i = 0; i < rep.n_metrics; i++) cJSON_AddNumberToObject(m, rep.metrics[i].name, rep.metrics[i].value);
-  cJSON_AddNumberToObject(ev, "energy_j", quantize(joules, 1e9));
-  cJSON_AddNumberToObject(ev, "cpu_s", quantize(t->cpu_sample, 1e6));
-  cJSON_AddNumberToObject(ev, "wall_s", quantize(seconds_since(t->start_ns), 1e6));
+  for (size_t i = 0; i < rep.n_metrics; i++) es_json_add_number(m, rep.metrics[i].name, rep.metrics[i].value);
+  es_json_add_number(ev, "energy_j", quantize(joules, 1e9));
+  es_json_add_number(ev, "cpu_s", quantize(t->cpu_sample, 1e6));
+  es_json_add_number(ev, "wall_s", quantize(seconds_since(t->start_ns), 1e6));
   cJSON_AddStringToObject(ev, "reply", stop ? "stop" : "continue");
   journal(s, ev);
   es_report_free(&rep);
@@ -635,24 +635,24 @@ static void trial_end(es_trial *t) {
   if (st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT) s->n_failed++;
 
   cJSON *ev = trial_event("end", t->id);
-  cJSON_AddNumberToObject(ev, "attempt", r->attempt);
+  es_json_add_number(ev, "attempt", r->attempt);
   cJSON_AddStringToObject(ev, "status", es_status_name(st));
   cJSON_AddStringToObject(ev, "reason", reason);
   cJSON_AddStringToObject(ev, "detail", detail);
-  if (r->has_step) cJSON_AddNumberToObject(ev, "step", r->step);
+  if (r->has_step) es_json_add_number(ev, "step", r->step);
   cJSON *m = cJSON_AddObjectToObject(ev, "metrics");
   for (size_t j = 0; j < s->records.n_names && j < r->n_metric; j++)
-    if (r->has_metric[j]) cJSON_AddNumberToObject(m, s->records.names[j], r->metric[j]);
-  cJSON_AddNumberToObject(ev, "energy_j", r->energy_j);
-  cJSON_AddNumberToObject(ev, "cpu_s", r->cpu_s);
-  cJSON_AddNumberToObject(ev, "wall_s", r->wall_s);
-  cJSON_AddNumberToObject(ev, "co2_g", r->co2_g);
+    if (r->has_metric[j]) es_json_add_number(m, s->records.names[j], r->metric[j]);
+  es_json_add_number(ev, "energy_j", r->energy_j);
+  es_json_add_number(ev, "cpu_s", r->cpu_s);
+  es_json_add_number(ev, "wall_s", r->wall_s);
+  es_json_add_number(ev, "co2_g", r->co2_g);
   cJSON_AddStringToObject(ev, "meter", r->meter);
   cJSON_AddBoolToObject(ev, "estimate", r->estimate);
   if (t->term_signal)
-    cJSON_AddNumberToObject(ev, "signal", t->term_signal);
+    es_json_add_number(ev, "signal", t->term_signal);
   else
-    cJSON_AddNumberToObject(ev, "exit_code", (double)t->exit_status);
+    es_json_add_number(ev, "exit_code", (double)t->exit_status);
   journal(s, ev);
 
   if (!s->quiet) {
@@ -868,9 +868,9 @@ static int launch_one(es_sweep *s) {
   }
 
   cJSON *ev = trial_event("start", id);
-  cJSON_AddNumberToObject(ev, "attempt", 1);
-  cJSON_AddNumberToObject(ev, "pid", t->pid);
-  cJSON_AddNumberToObject(ev, "pgid", t->pid);
+  es_json_add_number(ev, "attempt", 1);
+  es_json_add_number(ev, "pid", t->pid);
+  es_json_add_number(ev, "pgid", t->pid);
   cJSON_AddItemToObject(ev, "params", es_params_to_json(&sp->space, point));
   cJSON_AddStringToObject(ev, "dir", tdir);
   journal(s, ev);
@@ -1064,10 +1064,10 @@ static void check_alerts(es_sweep *s) {
       cJSON *ev = cJSON_CreateObject();
       cJSON_AddStringToObject(ev, "event", "alert");
       cJSON_AddStringToObject(ev, "budget", names[b]);
-      cJSON_AddNumberToObject(ev, "at", sp->alerts[a].at);
-      cJSON_AddNumberToObject(ev, "fraction", fraction);
-      cJSON_AddNumberToObject(ev, "spent", spent[b]);
-      cJSON_AddNumberToObject(ev, "limit", limit[b]);
+      es_json_add_number(ev, "at", sp->alerts[a].at);
+      es_json_add_number(ev, "fraction", fraction);
+      es_json_add_number(ev, "spent", spent[b]);
+      es_json_add_number(ev, "limit", limit[b]);
       journal(s, ev);
       alert_run(s, &sp->alerts[a], names[b], fraction, spent[b]);
     }
@@ -1194,13 +1194,13 @@ static cJSON *sweep_event(es_sweep *s, const char *spec_text) {
   cJSON_AddStringToObject(ev, "name", s->spec->name);
   cJSON_AddStringToObject(ev, "spec_file", s->spec->path);
   cJSON_AddStringToObject(ev, "spec_hash", s->spec->hash);
-  cJSON_AddNumberToObject(ev, "seed", (double)s->spec->seed);
+  es_json_add_number(ev, "seed", (double)s->spec->seed);
   cJSON_AddStringToObject(ev, "workdir", s->spec->workdir);
   cJSON_AddStringToObject(ev, "output", s->dir);
-  cJSON_AddNumberToObject(ev, "workers", s->spec->workers.count);
+  es_json_add_number(ev, "workers", s->spec->workers.count);
   cJSON_AddStringToObject(ev, "meter", s->meter->name);
   cJSON_AddBoolToObject(ev, "estimate", s->meter->estimate);
-  cJSON_AddNumberToObject(ev, "time", (double)time(NULL));
+  es_json_add_number(ev, "time", (double)time(NULL));
   cJSON *spec = cJSON_Parse(spec_text);
   if (spec) cJSON_AddItemToObject(ev, "spec", spec);
   return ev;
@@ -1325,10 +1325,10 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   cJSON *fin = cJSON_CreateObject();
   cJSON_AddStringToObject(fin, "event", "finish");
   cJSON_AddStringToObject(fin, "why", s.stop_why);
-  cJSON_AddNumberToObject(fin, "overhead_j", tot.overhead_j);
-  cJSON_AddNumberToObject(fin, "ecosweep_j", tot.ecosweep_j);
-  cJSON_AddNumberToObject(fin, "total_j", s.ended_joules + tot.overhead_j);
-  cJSON_AddNumberToObject(fin, "wall_s", tot.wall_s);
+  es_json_add_number(fin, "overhead_j", tot.overhead_j);
+  es_json_add_number(fin, "ecosweep_j", tot.ecosweep_j);
+  es_json_add_number(fin, "total_j", s.ended_joules + tot.overhead_j);
+  es_json_add_number(fin, "wall_s", tot.wall_s);
   journal(&s, fin);
   if ((rc = es_journal_close(&s.journal)) != 0) {
     fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(-rc));

@@ -196,4 +196,15 @@ J
 check "budget.wall_s: the sweep ends" [ -s wall/summary.json ]
 check "budget.wall_s: running trials end stopped budget:wall_s" [ "$(grep -c ',stopped,budget:wall_s,' wall/trials.csv)" -eq 2 ]
 
+# --- numbers read back as the same double (regression: cJSON's printer
+# --- wrote 0.1 + 0.2 as 0.3) ------------------------------------------------
+cat > precise.json <<'J'
+{"command": ["./modes.sh", "precise"], "parameters": {"x": {"type": "int", "low": 1, "high": 1}},
+ "objectives": [{"metric": "score", "goal": "max"}], "strategy": {"sampler": "grid"}}
+J
+"$ES" run precise.json -o precise --quiet
+check "journal keeps 0.1 + 0.2 exactly" grep -q '"score":0.30000000000000004' precise/journal.jsonl
+check "front.json reads back as the same double" $PY -c "import json,sys; t=json.load(open('precise/front.json'))['trials'][0]; sys.exit(0 if t['metrics']['score'] == 0.1 + 0.2 else 1)"
+check "trials.csv reads back as the same double" $PY -c "import csv,sys; r=list(csv.DictReader(open('precise/trials.csv')))[0]; sys.exit(0 if float(r['score']) == 0.1 + 0.2 else 1)"
+
 finish

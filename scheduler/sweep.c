@@ -1081,7 +1081,6 @@ static void sweep_close_cb(uv_handle_t *h) { (void)h; }
 
 static void sweep_maybe_done(es_sweep *s) {
   if (!s->stopping || s->n_running > 0) return;
-  for (es_trial *t = s->running; t; t = t->next_running) return;
   check_alerts(s);
   if (s->alert_procs) return; /* wait for alert commands */
   uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->reap_timer,

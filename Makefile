@@ -11,6 +11,7 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
 DEBS    := libuv1-dev libcjson-dev libgsl-dev libcmocka-dev pkg-config
+TEST_DEBS := python3 procps
 PKGS    := libuv libcjson gsl
 
 # CFLAGS is the user's (optimisation, sanitizers); the language level and
@@ -81,7 +82,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libecosweep.a
 # Installs the Debian packages when they are missing and we are root;
 # otherwise prints the exact command and stops.
 check-deps:
-	@missing=""; for p in $(DEBS); do \
+	@missing=""; for p in $(DEBS) $(EXTRA_DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -102,9 +103,11 @@ demo: all
 	$(BUILD)/ecosweep front runs/digits
 
 test: all $(UNIT_BIN)
+	@$(MAKE) -s check-deps EXTRA_DEBS="$(TEST_DEBS)"
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/run.sh
 
 test-asan:
+	@$(MAKE) -s check-deps EXTRA_DEBS="$(TEST_DEBS) clang libclang-rt-14-dev"
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test

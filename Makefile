@@ -98,9 +98,9 @@ deps: check-deps
 
 # ---- demo, tests, bench -----------------------------------------------------
 demo: all
-	rm -rf runs/digits
-	$(BUILD)/ecosweep run examples/digits/digits.json -o runs/digits --force
-	$(BUILD)/ecosweep front runs/digits
+	rm -rf $(BUILD)/demo
+	$(BUILD)/ecosweep run examples/digits/digits.json -o $(BUILD)/demo/digits
+	$(BUILD)/ecosweep front $(BUILD)/demo/digits
 
 test: all $(UNIT_BIN)
 	@$(MAKE) -s check-deps EXTRA_DEBS="$(TEST_DEBS)"
@@ -108,7 +108,7 @@ test: all $(UNIT_BIN)
 
 test-asan:
 	@$(MAKE) -s check-deps EXTRA_DEBS="$(TEST_DEBS) clang libclang-rt-14-dev"
-	$(MAKE) BUILD=build-asan CC=clang \
+	$(MAKE) BUILD=build/asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
@@ -124,6 +124,6 @@ install:
 	install -m 644 workers/client/ecosweep_trial.h $(DESTDIR)$(PREFIX)/include/ecosweep_trial.h
 
 clean:
-	rm -rf build build-asan
+	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "../meters/meter.h"
 #include "journal.h"
 #include "outputs.h"
@@ -216,6 +218,8 @@ static int cmd_meters(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  /* GSL's default handler aborts; every GSL call here checks its result. */
+  gsl_set_error_handler_off();
   if (argc < 2) {
     fputs(usage_text, stderr);
     return 2;

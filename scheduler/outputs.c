@@ -6,8 +6,12 @@
  * "reference" when given, else the worst value observed among eligible
  * trials plus 10 % of the observed range (when the range is 0: plus 10 %
  * of the value's magnitude, at least 0.1). The history is recomputed
- * against that one reference, trial by trial in the order trials ended,
- * with joules spent = all trials' joules (failed ones too) up to then.
+ * against that one reference, trial by trial in the order trials ended
+ * (a new point only when the front changed), with joules spent = all
+ * trials' joules (failed ones too) up to then. The volume is exact for 2
+ * and 3 objectives and, beyond, up to ES_HV_EXACT_LIMIT front points
+ * (WFG); past that it is a Monte Carlo estimate whose standard error goes
+ * to "hypervolume_se" (strategies/hypervolume.h).
  *
  * What it does not do: decide which trials run; read the journal.
  */
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "../meters/meter.h"
+#include "../strategies/hypervolume.h"
 #include "../strategies/pareto.h"
 #include "journal.h"
 
@@ -80,13 +85,12 @@ static int front_history(const es_spec *spec, const es_recordset *set, es_front 
       if (!es_dominates(p, pts + q * k, k)) memmove(pts + keep++ * k, pts + q * k, k * sizeof *pts);
     memcpy(pts + keep * k, p, k * sizeof *pts);
     npts = keep + 1;
-    double hv = es_hypervolume_2d(pts, npts, ref_min);
-    if (hv < 0) break;
+    double hv, se;
+    if (es_hypervolume(pts, npts, k, ref_min, ES_HV_EXACT_LIMIT, spec->seed, &hv, &se) != 0) break;
     f->history[2 * f->n_history] = spent;
     f->history[2 * f->n_history + 1] = hv;
     f->n_history++;
   }
-  (void)spec;
   free(order), free(pts), free(row_of);
   return 0;
 }
@@ -173,11 +177,13 @@ int es_front_compute(const es_spec *spec, const es_recordset *set, es_front *f) 
     ref_min[j] = hi + pad;
     f->reference[j] = o->maximize ? -ref_min[j] : ref_min[j];
   }
-  if (k == 2) {
-    double hv = es_hypervolume_2d(f->obj, f->n_eligible, ref_min);
-    if (hv < 0) goto out;
+  if (k >= 1) {
+    /* Exact for 2 and 3 objectives, and beyond up to ES_HV_EXACT_LIMIT
+     * front points; past that a Monte Carlo estimate with its standard
+     * error (seeded by the sweep's seed, so outputs are reproducible). */
+    if (es_hypervolume(f->obj, f->n_eligible, k, ref_min, ES_HV_EXACT_LIMIT, spec->seed, &f->hv, &f->hv_se) != 0)
+      goto out;
     f->has_hv = 1;
-    f->hv = hv;
     if (front_history(spec, set, f, ref_min) != 0) goto out;
   }
   rc = 0;
@@ -305,6 +311,7 @@ static cJSON *front_json(const es_spec *spec, const es_recordset *set, const es_
     es_json_add_number(root, "hypervolume", f->hv);
   else
     cJSON_AddNullToObject(root, "hypervolume");
+  if (f->hv_se > 0) es_json_add_number(root, "hypervolume_se", f->hv_se);
   if (spec->n_constraints > 0) cJSON_AddBoolToObject(root, "feasible", f->feasible);
   cJSON *trials = cJSON_AddArrayToObject(root, "trials");
   for (size_t q = 0; q < f->n_front; q++) {
@@ -364,6 +371,7 @@ static cJSON *summary_json(const es_spec *spec, const es_recordset *set, const e
     es_json_add_number(root, "hypervolume", f->hv);
   else
     cJSON_AddNullToObject(root, "hypervolume");
+  if (f->hv_se > 0) es_json_add_number(root, "hypervolume_se", f->hv_se);
   cJSON *h = cJSON_AddArrayToObject(root, "hypervolume_history");
   for (size_t i = 0; i < f->n_history; i++) {
     cJSON *pair = cJSON_CreateArray();

@@ -27,8 +27,9 @@ typedef struct {
   size_t n_front;
   size_t *front;      /* indices into the set's records, ascending id */
   double *reference;  /* k values in the objectives' own orientation */
-  int has_hv;         /* hypervolume computed (2 objectives in this version) */
+  int has_hv;         /* hypervolume computed */
   double hv;
+  double hv_se;       /* its standard error when a Monte Carlo estimate, else 0 */
   double *history;    /* pairs (joules spent, hypervolume), n_history of them */
   size_t n_history;
 } es_front;

@@ -21,6 +21,22 @@ def fail(msg):
     sys.exit(1)
 
 
+def hso(points, ref):
+    """Exact hypervolume by slicing on the last objective (minimisation)."""
+    if not points:
+        return 0.0
+    k = len(ref)
+    if k == 1:
+        return ref[0] - min(p[0] for p in points)
+    levels = sorted(set(p[-1] for p in points))
+    total = 0.0
+    for i, z in enumerate(levels):
+        top = levels[i + 1] if i + 1 < len(levels) else ref[-1]
+        below = [p[:-1] for p in points if p[-1] <= z]
+        total += (top - z) * hso(below, ref[:-1])
+    return total
+
+
 def main():
     d = sys.argv[1]
     with open(d + "/front.json") as f:
@@ -94,6 +110,12 @@ def main():
         fail("trials + overhead != total in summary.json")
     if summary["trials"]["total"] != len(rows):
         fail("summary total %r != %d rows" % (summary["trials"]["total"], len(rows)))
+    if len(objs) >= 3 and front["hypervolume"] is not None and "hypervolume_se" not in front:
+        ref = [-r if o["goal"] == "max" else r for r, o in zip(front["reference"], objs)]
+        fp = [p for i, p in pts if i in set(expect) and all(x < r for x, r in zip(p, ref))]
+        hv = hso(fp, ref)
+        if not math.isclose(hv, front["hypervolume"], rel_tol=1e-9, abs_tol=1e-12):
+            fail("hypervolume %r, expected %r (%d objectives)" % (front["hypervolume"], hv, len(objs)))
     if len(objs) == 2 and front["hypervolume"] is not None:
         ref = [-r if o["goal"] == "max" else r for r, o in zip(front["reference"], objs)]
         fp = sorted(p for i, p in pts if i in set(expect) and p[0] < ref[0] and p[1] < ref[1])

@@ -207,4 +207,23 @@ check "journal keeps 0.1 + 0.2 exactly" grep -q '"score":0.30000000000000004' pr
 check "front.json reads back as the same double" $PY -c "import json,sys; t=json.load(open('precise/front.json'))['trials'][0]; sys.exit(0 if t['metrics']['score'] == 0.1 + 0.2 else 1)"
 check "trials.csv reads back as the same double" $PY -c "import csv,sys; r=list(csv.DictReader(open('precise/trials.csv')))[0]; sys.exit(0 if float(r['score']) == 0.1 + 0.2 else 1)"
 
+# --- three objectives: exact hypervolume (independent check) --------------------
+cat > three.sh <<'T'
+#!/bin/sh
+printf '{"step": 1, "metrics": {"score": %s, "size": %s}}\n' "$1" "$2" >&3
+read -r reply <&3
+T
+chmod +x three.sh
+cat > three.json <<'J'
+{"command": ["./three.sh", "{x}", "{y}"],
+ "parameters": {"x": {"type": "float", "low": 0, "high": 1}, "y": {"type": "int", "low": 1, "high": 9}},
+ "objectives": [{"metric": "score", "goal": "max"}, {"metric": "size", "goal": "min"},
+                {"metric": "energy_j", "goal": "min"}],
+ "budget": {"trials": 16}, "workers": {"count": 2}, "seed": 3}
+J
+"$ES" run three.json -o three --quiet
+check "three objectives: run exits 0" [ $? -eq 0 ]
+check "three objectives: front and exact hypervolume (independent check)" $PY "$HERE/check_front.py" three
+check "three objectives: hypervolume is a number" $PY -c "import json,sys; sys.exit(0 if json.load(open('three/front.json'))['hypervolume'] > 0 else 1)"
+
 finish

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "../meters/meter.h"
+#include "../strategies/halving.h"
 #include "../strategies/sampler.h"
 #include "command.h"
 
@@ -812,9 +813,6 @@ static int parse_resource(ctx *c, const cJSON *j, es_spec *s) {
 }
 
 static int parse_strategy(ctx *c, const cJSON *j, es_spec *s, const es_sampler_type **sampler) {
-  static const char *const halving[] = {"none", NULL};
-  static const char *const halving_later[] = {"sha", "asha", "hyperband", NULL};
-  static const char *const selection[] = {"pareto", "epsnet", "scalar", NULL};
   static const char *const sampler_later[] = {"nsga2", NULL};
   int rc;
   const cJSON *e;
@@ -832,12 +830,31 @@ static int parse_strategy(ctx *c, const cJSON *j, es_spec *s, const es_sampler_t
         return fail(c, "strategy.sampler", "unknown sampler \"%.100s\" (valid: %s)", s->strategy.sampler, valid);
       }
     }
-    if ((e = get(j, "halving")) &&
-        (rc = get_choice(c, e, "strategy.halving", "halving rule", halving, halving_later, &s->strategy.halving)) < 0)
-      return rc;
-    if ((e = get(j, "selection")) &&
-        (rc = get_choice(c, e, "strategy.selection", "selection", selection, NULL, &s->strategy.selection)) < 0)
-      return rc;
+    if ((e = get(j, "halving"))) {
+      if ((rc = get_string(c, e, "strategy.halving", &s->strategy.halving)) < 0) return rc;
+      if (!es_halving_lookup(s->strategy.halving)) {
+        char valid[256];
+        es_halving_names(valid, sizeof valid);
+        return fail(c, "strategy.halving", "unknown halving rule \"%.100s\" (valid: %s)", s->strategy.halving, valid);
+      }
+    }
+    if ((e = get(j, "selection"))) {
+      if ((rc = get_string(c, e, "strategy.selection", &s->strategy.selection)) < 0) return rc;
+      if (!es_selection_lookup(s->strategy.selection)) {
+        char valid[256];
+        es_selection_names(valid, sizeof valid);
+        return fail(c, "strategy.selection", "unknown selection \"%.100s\" (valid: %s)", s->strategy.selection,
+                    valid);
+      }
+    }
+  }
+  /* The rungs must make sense for the halving rule (eta, brackets). */
+  const es_halving_type *H = es_halving_lookup(s->strategy.halving);
+  es_halving_config hc = {s->resource.min, s->resource.max, s->resource.eta, (unsigned)s->resource.brackets};
+  char hmsg[512];
+  if (H && (rc = es_halving_check(H, &hc, hmsg, sizeof hmsg)) < 0) {
+    snprintf(c->err, c->err_len, "%s: %s", c->file, hmsg);
+    return rc;
   }
   *sampler = es_sampler_lookup(s->strategy.sampler);
   if (!*sampler) return fail(c, "strategy.sampler", "no sampler \"%s\" in this build", s->strategy.sampler);

@@ -46,6 +46,7 @@
 #include <uv.h>
 
 #include "../meters/meter.h"
+#include "../strategies/halving.h"
 #include "../strategies/sampler.h"
 #include "../workers/local.h"
 #include "../workers/proctree.h"
@@ -102,6 +103,10 @@ typedef struct es_trial {
   double cpu_sample;     /* last /proc reading of its tree */
   uint64_t sampled_ns;   /* when it was taken (launch time before the first) */
   double cpu_final;      /* after reaping */
+  int held;              /* sha: waiting for its rung to complete, no reply yet */
+  int one_way_held;      /* the same for a stdout-reporting trial, which runs on */
+  int one_way;           /* reports on stdout: it cannot wait for a reply */
+  double timeout_left;   /* seconds of workers.timeout_s left while held */
   int has_reported_j;
   double reported_j;
   uint64_t start_ns;
@@ -120,6 +125,9 @@ struct es_sweep {
   es_recordset records;
   es_trial *running;     /* linked list of live trials */
   int n_running;
+  int n_held;            /* running trials held at a rung (sha): no worker slot */
+  es_halving *halving;   /* rungs and promotion decisions (strategies/halving.h) */
+  int halving_closed;    /* sha has been told the final number of trials */
   long next_id;
   long launched;
   long n_failed;
@@ -246,10 +254,17 @@ static void signal_group(es_trial *t, int sig) {
 
 /* Begin ending t: tell it stop (it has grace_s to exit), or go straight
  * to SIGTERM when it cannot hear a reply. */
+static void reply(es_trial *t, int stop);
+
 static void trial_stop(es_trial *t, const char *reason, int via_signal) {
   if (t->ended || t->exited) return;
   if (!t->told_stop) snprintf(t->stop_reason, sizeof t->stop_reason, "%s", reason);
   t->told_stop = 1;
+  if (t->held) { /* it is waiting for the reply to its last report */
+    t->held = 0;
+    t->sweep->n_held--;
+    reply(t, 1);
+  }
   if (t->phase != KILL_NONE) return;
   if (via_signal) {
     signal_group(t, SIGTERM);
@@ -341,6 +356,94 @@ static int decide(es_trial *t, double joules) {
   return 0;
 }
 
+/* ---- rungs (strategies/halving.h) ------------------------------------------ */
+
+static void launch_more(es_sweep *s);
+
+/* Ask the halving rule about a report. The level is the step, or the
+ * joules so far when the resource is energy ("resource.metric":
+ * "energy_j"); the objectives are the report's metrics and the joules so
+ * far, in minimisation form. 0, or -1 after failing the trial (it reached
+ * a rung without an objective). */
+static int rung_decide(es_trial *t, const es_report *rep, double joules, es_decision *d) {
+  es_sweep *s = t->sweep;
+  if (!s->halving || t->one_way_held) return 0;
+  es_spec *sp = s->spec;
+  size_t k = sp->n_objectives;
+  double obj[64];
+  const char *missing = NULL;
+  for (size_t j = 0; j < k && j < 64; j++) {
+    const char *m = sp->objectives[j].metric;
+    const double *v = strcmp(m, "energy_j") == 0 ? &joules : es_report_metric(rep, m);
+    if (!v && !missing) missing = m;
+    double x = v ? *v : NAN;
+    obj[j] = sp->objectives[j].maximize ? -x : x;
+  }
+  double level = strcmp(sp->resource.metric, "energy_j") == 0 ? joules : rep->step;
+  int rc = es_halving_report(s->halving, t->id, level, obj, d);
+  if (rc == -EINVAL && missing) {
+    char reason[160], detail[256];
+    snprintf(reason, sizeof reason, "protocol:missing-metric:%.100s", missing);
+    snprintf(detail, sizeof detail, "trial %ld reached a rung without reporting the objective %.100s", t->id,
+             missing);
+    trial_fail(t, reason, detail);
+    return -1;
+  }
+  if (rc != 0) *d = (es_decision){t->id, ES_CONTINUE, 0};
+  return 0;
+}
+
+/* sha: hold t's reply until its rung is complete; a held trial does not
+ * count against workers.count, and its timeout clock stops. */
+static void trial_hold(es_trial *t) {
+  es_sweep *s = t->sweep;
+  if (t->one_way) { /* it cannot wait: it runs on and hears the decision later */
+    t->one_way_held = 1;
+    return;
+  }
+  t->held = 1;
+  s->n_held++;
+  if (t->phase == KILL_NONE && s->spec->workers.timeout_s > 0) {
+    t->timeout_left = s->spec->workers.timeout_s - seconds_since(t->start_ns);
+    uv_timer_stop(&t->timer);
+  }
+  launch_more(s);
+}
+
+static es_trial *trial_by_id(es_sweep *s, long id) {
+  for (es_trial *t = s->running; t; t = t->next_running)
+    if (t->id == id) return t;
+  return NULL;
+}
+
+/* Hand out the decisions that sha released (a rung completed). */
+static void halving_release(es_sweep *s) {
+  if (!s->halving) return;
+  es_decision d[32];
+  size_t n;
+  while ((n = es_halving_released(s->halving, d, 32)) > 0)
+    for (size_t i = 0; i < n; i++) {
+      es_trial *t = trial_by_id(s, d[i].id);
+      if (!t || t->ended) continue;
+      int was_held = t->held;
+      t->one_way_held = 0;
+      if (d[i].action == ES_STOP) {
+        char why[64], num[ES_NUM_BUFSZ];
+        snprintf(why, sizeof why, "rung:%s", es_fmt_number(num, d[i].rung));
+        trial_stop(t, why, t->one_way); /* replies "stop" to a held trial */
+      } else if (was_held) {
+        t->held = 0;
+        s->n_held--;
+        reply(t, 0);
+        if (t->phase == KILL_NONE && s->spec->workers.timeout_s > 0) arm(t, t->timeout_left);
+      }
+      cJSON *ev = trial_event("decision", t->id);
+      es_json_add_number(ev, "rung", d[i].rung);
+      cJSON_AddStringToObject(ev, "decision", d[i].action == ES_STOP ? "stop" : "continue");
+      journal(s, ev);
+    }
+}
+
 static void handle_report(es_trial *t, const char *line, size_t len, int from_stdout) {
   es_sweep *s = t->sweep;
   if (t->fail_reason[0] || t->ended) return;
@@ -375,9 +478,24 @@ static void handle_report(es_trial *t, const char *line, size_t len, int from_st
   }
   sample_cpu(t);
   double joules = trial_joules(t);
+  t->one_way = from_stdout;
   int stop = decide(t, joules);
+  es_decision d = {t->id, ES_CONTINUE, 0};
+  if (!stop && rung_decide(t, &rep, joules, &d) != 0) {
+    es_report_free(&rep);
+    return; /* the trial failed (a rung without its objectives) */
+  }
+  if (d.action == ES_STOP) {
+    char why[64];
+    char num[ES_NUM_BUFSZ];
+    snprintf(why, sizeof why, "rung:%s", es_fmt_number(num, d.rung));
+    trial_stop(t, why, from_stdout);
+    stop = 1;
+  }
   check_alerts(s);
-  if (!from_stdout)
+  if (d.action == ES_HOLD)
+    trial_hold(t);
+  else if (!from_stdout)
     reply(t, stop);
   else if (stop && t->phase == KILL_STOP) { /* one-way trials hear "stop" as SIGTERM */
     signal_group(t, SIGTERM);
@@ -385,15 +503,20 @@ static void handle_report(es_trial *t, const char *line, size_t len, int from_st
     arm(t, s->spec->workers.grace_s);
   }
   cJSON *ev = trial_event("report", t->id);
+  if (d.rung > 0) {
+    es_json_add_number(ev, "rung", d.rung);
+    cJSON_AddStringToObject(ev, "decision", d.action == ES_STOP ? "stop" : d.action == ES_HOLD ? "hold" : "continue");
+  }
   es_json_add_number(ev, "step", rep.step);
   cJSON *m = cJSON_AddObjectToObject(ev, "metrics");
   for (size_t i = 0; i < rep.n_metrics; i++) es_json_add_number(m, rep.metrics[i].name, rep.metrics[i].value);
   es_json_add_number(ev, "energy_j", quantize(joules, 1e9));
   es_json_add_number(ev, "cpu_s", quantize(t->cpu_sample, 1e6));
   es_json_add_number(ev, "wall_s", quantize(seconds_since(t->start_ns), 1e6));
-  cJSON_AddStringToObject(ev, "reply", stop ? "stop" : "continue");
+  if (d.action != ES_HOLD) cJSON_AddStringToObject(ev, "reply", stop ? "stop" : "continue");
   journal(s, ev);
   es_report_free(&rep);
+  halving_release(s);
 }
 
 /* ---- streams -------------------------------------------------------------- */
@@ -611,9 +734,15 @@ static void classify(es_trial *t, es_status *st, char *reason, size_t rlen, char
   snprintf(detail, dlen, "trial %ld ran to its end", t->id);
 }
 
+static void halving_release(es_sweep *s);
+
 static void trial_end(es_trial *t) {
   es_sweep *s = t->sweep;
   t->ended = 1;
+  if (t->held) { /* it died while waiting at a rung */
+    t->held = 0;
+    s->n_held--;
+  }
   uv_timer_stop(&t->timer);
   for (int i = 0; i < 2; i++)
     if (t->log_fd[i] >= 0) close(t->log_fd[i]), t->log_fd[i] = -1;
@@ -681,6 +810,10 @@ static void trial_end(es_trial *t) {
             s->spec->path, s->n_failed, s->spec->workers.max_failures);
   }
   trial_close_handles(t);
+  if (s->halving) { /* rungs stop waiting for it (sha may release others) */
+    es_halving_end(s->halving, t->id);
+    halving_release(s);
+  }
   launch_more(s);
 }
 
@@ -802,6 +935,12 @@ static int launch_one(es_sweep *s) {
     return -1;
   }
   memcpy(r->params, point, np * sizeof *point);
+  size_t bracket = 0;
+  if (s->halving && es_halving_assign(s->halving, id, &bracket) != 0) {
+    free(point);
+    free(t);
+    return -1;
+  }
   t->sweep = s;
   t->id = id;
   t->rec = s->records.n - 1;
@@ -872,7 +1011,7 @@ static int launch_one(es_sweep *s) {
   es_json_add_number(ev, "pid", t->pid);
   es_json_add_number(ev, "pgid", t->pid);
   cJSON_AddItemToObject(ev, "params", es_params_to_json(&sp->space, point));
-  cJSON_AddStringToObject(ev, "dir", tdir);
+  if (s->halving && es_halving_brackets(s->halving) > 1) es_json_add_number(ev, "bracket", (double)bracket);
   journal(s, ev);
 
   t->next_running = s->running;
@@ -924,8 +1063,17 @@ static int budget_left(es_sweep *s) {
   return 1;
 }
 
+/* Once the sweep starts no more trials, sha learns the final count, so
+ * rungs waiting for trials that will never come can complete. */
+static void halving_close(es_sweep *s) {
+  if (!s->halving || !s->stopping || s->halving_closed) return;
+  s->halving_closed = 1;
+  es_halving_set_trials(s->halving, (size_t)s->launched);
+  halving_release(s);
+}
+
 static void launch_more(es_sweep *s) {
-  while (!s->stopping && s->n_running < s->spec->workers.count) {
+  while (!s->stopping && s->n_running - s->n_held < s->spec->workers.count) {
     if (!budget_left(s)) {
       s->stopping = 1;
       break;
@@ -948,6 +1096,7 @@ static void launch_more(es_sweep *s) {
     }
   }
   check_alerts(s);
+  halving_close(s);
   sweep_maybe_done(s);
 }
 
@@ -1080,6 +1229,7 @@ static void alert_timer_cb(uv_timer_t *h) { check_alerts(h->data); }
 static void sweep_close_cb(uv_handle_t *h) { (void)h; }
 
 static void sweep_maybe_done(es_sweep *s) {
+  halving_close(s);
   if (!s->stopping || s->n_running > 0) return;
   check_alerts(s);
   if (s->alert_procs) return; /* wait for alert commands */
@@ -1245,16 +1395,38 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     spec->seed = seed;
     spec->has_seed = 1;
   }
+  /* Rungs: the halving rule with its selection, on the spec's resource. */
+  const es_halving_type *H = es_halving_lookup(spec->strategy.halving);
+  const es_selection_type *S = es_selection_lookup(spec->strategy.selection);
+  es_halving_config hc = {spec->resource.min, spec->resource.max, spec->resource.eta,
+                          (unsigned)spec->resource.brackets};
+  if (H && H->records) {
+    s.halving = S ? es_halving_alloc(H, S, &hc, spec->n_objectives) : NULL;
+    if (!s.halving) {
+      fprintf(stderr, "ecosweep: %s: strategy.halving: cannot set up \"%s\" with selection \"%s\"\n", spec->path,
+              spec->strategy.halving, spec->strategy.selection);
+      return 2;
+    }
+  }
   const es_sampler_type *T = es_sampler_lookup(spec->strategy.sampler);
   s.sampler = T ? es_sampler_alloc(T, &spec->space, spec->seed, note, sizeof note) : NULL;
   if (!s.sampler) {
     fprintf(stderr, "ecosweep: %s: strategy.sampler: cannot start \"%s\"\n", spec->path, spec->strategy.sampler);
+    es_halving_free(s.halving);
     return 2;
+  }
+  /* sha: the number of trials its first rung waits for, when known. */
+  if (s.halving && H->synchronous) {
+    size_t n = 0, grid = es_sampler_size(s.sampler);
+    if (spec->budget.has_trials) n = (size_t)spec->budget.trials;
+    if (grid > 0 && (n == 0 || grid < n)) n = grid;
+    if (n > 0) es_halving_set_trials(s.halving, n);
   }
   char *spec_text = read_file(spec->path);
   int rc = prepare_dir(spec, opt);
   if (rc != 0) {
     es_sampler_free(s.sampler);
+    es_halving_free(s.halving);
     free(spec_text);
     return rc;
   }
@@ -1264,6 +1436,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   if ((rc = es_journal_open(&s.journal, path)) != 0) {
     fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(-rc));
     es_sampler_free(s.sampler);
+    es_halving_free(s.halving);
     free(spec_text);
     return 1;
   }
@@ -1274,6 +1447,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(errno));
     es_journal_close(&s.journal);
     es_sampler_free(s.sampler);
+    es_halving_free(s.halving);
     return 1;
   }
   s.base_env = es_env_build(NULL, ES_CLIENT_DIR);
@@ -1356,6 +1530,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   }
   es_recordset_free(&s.records);
   es_sampler_free(s.sampler);
+  es_halving_free(s.halving);
   es_env_free(s.base_env);
   close(s.trials_fd);
   uv_loop_close(s.loop);

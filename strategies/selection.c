@@ -176,6 +176,31 @@ int es_rung_add(es_rung *r, long id, const double *obj) {
   return es_idmap_put(&r->index, id, r->n - 1); /* room reserved above */
 }
 
+int es_rung_add_many(es_rung *r, size_t n, const long *ids, const double *obj) {
+  if (n == 0) return 0;
+  if (r->n == 0 && r->type->load) {
+    for (size_t i = 0; i < n * r->k; i++)
+      if (!isfinite(obj[i])) return -EINVAL;
+    int rc = rung_reserve(r, n);
+    for (size_t i = 0; rc == 0 && i < n; i++) rc = es_idmap_put(&r->index, ids[i], i);
+    if (rc == 0) {
+      memcpy(r->id, ids, n * sizeof *ids);
+      memcpy(r->obj, obj, n * r->k * sizeof *obj);
+      r->n = n;
+      rc = r->type->load(r->state, r);
+      if (rc == 0) return 0;
+      r->n = 0;
+    }
+    es_idmap_free(&r->index); /* the rung is empty again */
+    if (rc < 0) return rc;
+  }
+  for (size_t i = 0; i < n; i++) {
+    int rc = es_rung_add(r, ids[i], obj + i * r->k);
+    if (rc < 0) return rc;
+  }
+  return 0;
+}
+
 int es_rung_position(es_rung *r, long id, size_t limit, size_t *pos) {
   size_t i;
   if (es_idmap_get(&r->index, id, &i) < 0) return -ENOENT;

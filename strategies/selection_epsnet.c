@@ -38,20 +38,20 @@
 #include "selection.h"
 
 typedef struct {
-  double g;   /* the candidate's distance to the chosen set */
-  long id;    /* its trial id */
-  size_t c;   /* its position along the staircase */
+  double g;    /* the candidate's distance to the chosen set */
+  long id;     /* its trial id */
+  size_t c;    /* its position along the staircase */
   size_t a, b; /* the gap: chosen ends (b == m: open to the right) */
 } gap;
 
 typedef struct {
   es_fronts *fronts;
   size_t cap;
-  double *u;          /* scaled objectives of the front's members, m * k */
-  double *mind;       /* k >= 3: distance of each member to the chosen set */
+  double *u;    /* scaled objectives of the front's members, m * k */
+  double *mind; /* k >= 3: distance of each member to the chosen set */
   unsigned char *chosen;
-  size_t *gend;       /* k = 2: one past the last staircase position of each duplicate group */
-  size_t *gstart;     /* k = 2: first staircase position of each duplicate group */
+  size_t *gend;   /* k = 2: one past the last staircase position of each duplicate group */
+  size_t *gstart; /* k = 2: first staircase position of each duplicate group */
   gap *heap;
 } epsnet_state;
 
@@ -62,15 +62,14 @@ static int epsnet_init(void *vstate, size_t k) {
 }
 
 /* Grow array ptr to count elements, or return -ENOMEM from the caller. */
-#define GROW(ptr, count)                                                                           \
-  do {                                                                                             \
-    void *grown_ = realloc((ptr), (count) * sizeof *(ptr));                                        \
-    if (!grown_) return -ENOMEM;                                                                   \
-    (ptr) = grown_;                                                                                \
+#define GROW(ptr, count)                                    \
+  do {                                                      \
+    void *grown_ = realloc((ptr), (count) * sizeof *(ptr)); \
+    if (!grown_) return -ENOMEM;                            \
+    (ptr) = grown_;                                         \
   } while (0)
 
-static int epsnet_add(void *vstate, const es_rung *rung) {
-  epsnet_state *st = vstate;
+static int epsnet_reserve(epsnet_state *st, const es_rung *rung) {
   if (rung->n > st->cap) {
     size_t cap = st->cap ? 2 * st->cap : 16;
     while (cap < rung->n) cap *= 2;
@@ -82,7 +81,19 @@ static int epsnet_add(void *vstate, const es_rung *rung) {
     GROW(st->heap, cap + 1);
     st->cap = cap;
   }
-  return es_fronts_add(st->fronts, rung);
+  return 0;
+}
+
+static int epsnet_add(void *vstate, const es_rung *rung) {
+  epsnet_state *st = vstate;
+  int rc = epsnet_reserve(st, rung);
+  return rc < 0 ? rc : es_fronts_add(st->fronts, rung);
+}
+
+static int epsnet_load(void *vstate, const es_rung *rung) {
+  epsnet_state *st = vstate;
+  int rc = epsnet_reserve(st, rung);
+  return rc < 0 ? rc : es_fronts_load(st->fronts, rung);
 }
 
 /* Scale the members of front r (staircase = sorted by objective 0) into
@@ -142,8 +153,8 @@ static gap heap_pop(gap *h, size_t *n) {
  * non-increasing; its maxima form one run of positions around the
  * crossing, walked group by group (a group = copies of one point, which
  * sit together in id order) to find the lowest id. */
-static int gap_best(const epsnet_state *st, const es_rung *rung, const size_t *stair, size_t m,
-                    size_t a, size_t b, gap *out) {
+static int gap_best(const epsnet_state *st, const es_rung *rung, const size_t *stair, size_t m, size_t a,
+                    size_t b, gap *out) {
   const double *u = st->u;
   if (a + 1 >= b) return 0;
   size_t lo = a + 1, hi = b; /* interior [lo, hi) */
@@ -278,6 +289,6 @@ static void epsnet_free(void *vstate) {
   memset(st, 0, sizeof *st);
 }
 
-const es_selection_type es_selection_epsnet = {"epsnet",        sizeof(epsnet_state), epsnet_init,
-                                               epsnet_add,      epsnet_position,      epsnet_order,
-                                               epsnet_free};
+const es_selection_type es_selection_epsnet = {"epsnet",    sizeof(epsnet_state), epsnet_init,
+                                               epsnet_add,  epsnet_position,      epsnet_order,
+                                               epsnet_load, epsnet_free};

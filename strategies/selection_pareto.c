@@ -5,7 +5,8 @@
  * the front, then lower trial id.
  *
  * It does: fold one new result into the fronts without re-sorting the rung
- * (see es_fronts_add in selection.h for the rule and its cost), keep every
+ * (see es_fronts_add in selection.h for the rule and its cost), build them
+ * from scratch in O(n log n) for two objectives (es_fronts_load), keep every
  * front's members sorted by each objective so a crowding distance needs no
  * sort, and answer a position from the new result's rank (the sizes of the
  * fronts ahead) plus one crowding pass over its own front: O(L + m k).
@@ -40,10 +41,10 @@ struct es_fronts {
   unsigned char *mark; /* IN_D / MOVED during an add, all 0 between calls */
   size_t *list_a;      /* cascade lists (moved of level l-1, moved of level l) */
   size_t *list_b;
-  size_t *merged;      /* merge output */
-  front *f;            /* fronts 0 .. nf-1 (fcap entries, the spare ones empty) */
+  size_t *merged; /* merge output */
+  front *f;       /* fronts 0 .. nf-1 (fcap entries, the spare ones empty) */
   size_t nf, fcap;
-  size_t *moved;       /* moved[l]: members of front l moving to l + 1 (fcap + 1) */
+  size_t *moved; /* moved[l]: members of front l moving to l + 1 (fcap + 1) */
   unsigned long long tests;
 };
 
@@ -162,8 +163,8 @@ static size_t filter(const es_fronts *f, size_t l, unsigned char flags, size_t *
 /* Of the results of D at level l (dl, nd of them, sorted by objective 0),
  * mark MOVED those dominated by one of the ml results moved out of level
  * l-1 (mv, sorted by objective 0) and list them in out; their count. */
-static size_t cascade_level(es_fronts *f, const es_rung *rung, const size_t *mv, size_t ml,
-                            const size_t *dl, size_t nd, size_t *out) {
+static size_t cascade_level(es_fronts *f, const es_rung *rung, const size_t *mv, size_t ml, const size_t *dl,
+                            size_t nd, size_t *out) {
   const double *obj = rung->obj;
   const size_t k = f->k;
   size_t c = 0;
@@ -301,6 +302,95 @@ int es_fronts_add(es_fronts *f, const es_rung *rung) {
   return 0;
 }
 
+/* ---- building from scratch (k = 2) ----------------------------------- */
+
+typedef struct {
+  double x, y;
+  long id;
+  size_t index;
+} point_key;
+
+static int by_x_y_id(const void *pa, const void *pb) {
+  const point_key *a = pa, *b = pb;
+  if (a->x != b->x) return a->x < b->x ? -1 : 1;
+  if (a->y != b->y) return a->y < b->y ? -1 : 1;
+  return (a->id > b->id) - (a->id < b->id);
+}
+
+static int by_y_id(const void *pa, const void *pb) {
+  const point_key *a = pa, *b = pb;
+  if (a->y != b->y) return a->y < b->y ? -1 : 1;
+  return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Empty every front (allocations stay as spares). */
+static void reset(es_fronts *f) {
+  for (size_t l = 0; l < f->nf; l++) f->f[l].m = 0;
+  f->nf = 0;
+}
+
+int es_fronts_load(es_fronts *f, const es_rung *rung) {
+  if (f->k != 2 || f->nf != 0) return 1;
+  const size_t n = rung->n;
+  if (n == 0) return 0;
+  point_key *keys = malloc(n * sizeof *keys);
+  double *tail = NULL; /* tail[l]: smallest y in front l so far */
+  int rc = -ENOMEM;
+  if (!keys || reserve_results(f, n) < 0 || !(tail = malloc(n * sizeof *tail))) goto out;
+  for (size_t i = 0; i < n; i++)
+    keys[i] = (point_key){rung->obj[2 * i], rung->obj[2 * i + 1], rung->id[i], i};
+  qsort(keys, n, sizeof *keys, by_x_y_id);
+  /* In (x, y) order every dominator of a point comes before it, and the
+   * fronts holding one form a prefix whose tails are <= its y (a point of
+   * front l+1 is dominated by one of front l, seen earlier): the rank is
+   * the first front whose tail is above y. Copies of one point are ranked
+   * together, before any of them enters a tail. */
+  size_t nf = 0;
+  for (size_t g = 0; g < n;) {
+    size_t e = g + 1;
+    while (e < n && keys[e].x == keys[g].x && keys[e].y == keys[g].y) e++;
+    size_t lo = 0, hi = nf;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (tail[mid] <= keys[g].y)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo == nf)
+      tail[nf++] = keys[g].y;
+    else if (keys[g].y < tail[lo])
+      tail[lo] = keys[g].y;
+    for (size_t s = g; s < e; s++) f->rank[keys[s].index] = lo;
+    g = e;
+  }
+  if (reserve_fronts(f, nf) < 0) goto out;
+  /* Front sizes into moved[] (scratch here), then room in each front. */
+  for (size_t l = 0; l < nf; l++) f->moved[l] = 0;
+  for (size_t i = 0; i < n; i++) f->moved[f->rank[i]]++;
+  for (size_t l = 0; l < nf; l++)
+    if (reserve_members(f, l, f->moved[l]) < 0) goto out;
+  /* Within a 2-D front equal x means equal points, so (x, y, id) order is
+   * (x, id) order there; objective 1 needs its own sort. */
+  f->nf = nf;
+  for (size_t i = 0; i < n; i++) {
+    front *fr = &f->f[f->rank[keys[i].index]];
+    fr->by[0][fr->m++] = keys[i].index;
+  }
+  qsort(keys, n, sizeof *keys, by_y_id);
+  for (size_t l = 0; l < nf; l++) f->f[l].m = 0;
+  for (size_t i = 0; i < n; i++) {
+    front *fr = &f->f[f->rank[keys[i].index]];
+    fr->by[1][fr->m++] = keys[i].index;
+  }
+  rc = 0;
+out:
+  if (rc < 0) reset(f);
+  free(keys);
+  free(tail);
+  return rc;
+}
+
 /* ---- the pareto selection ------------------------------------------- */
 
 typedef struct {
@@ -322,20 +412,12 @@ static int pareto_init(void *vstate, size_t k) {
   return st->fronts ? 0 : -ENOMEM;
 }
 
+static int pareto_reserve(pareto_state *st, size_t n);
+
 static int pareto_add(void *vstate, const es_rung *rung) {
   pareto_state *st = vstate;
-  if (rung->n > st->cap) {
-    size_t cap = st->cap ? 2 * st->cap : 16;
-    while (cap < rung->n) cap *= 2;
-    double *dist = realloc(st->dist, cap * sizeof *dist);
-    if (!dist) return -ENOMEM;
-    st->dist = dist;
-    crowd_key *keys = realloc(st->keys, cap * sizeof *keys);
-    if (!keys) return -ENOMEM;
-    st->keys = keys;
-    st->cap = cap;
-  }
-  return es_fronts_add(st->fronts, rung);
+  int rc = pareto_reserve(st, rung->n);
+  return rc < 0 ? rc : es_fronts_add(st->fronts, rung);
 }
 
 /* NSGA-II crowding distance of every member of front r into dist[],
@@ -393,6 +475,26 @@ static void pareto_order(void *vstate, const es_rung *rung, size_t *order) {
   }
 }
 
+static int pareto_reserve(pareto_state *st, size_t n) {
+  if (n <= st->cap) return 0;
+  size_t cap = st->cap ? 2 * st->cap : 16;
+  while (cap < n) cap *= 2;
+  double *dist = realloc(st->dist, cap * sizeof *dist);
+  if (!dist) return -ENOMEM;
+  st->dist = dist;
+  crowd_key *keys = realloc(st->keys, cap * sizeof *keys);
+  if (!keys) return -ENOMEM;
+  st->keys = keys;
+  st->cap = cap;
+  return 0;
+}
+
+static int pareto_load(void *vstate, const es_rung *rung) {
+  pareto_state *st = vstate;
+  int rc = pareto_reserve(st, rung->n);
+  return rc < 0 ? rc : es_fronts_load(st->fronts, rung);
+}
+
 static void pareto_free(void *vstate) {
   pareto_state *st = vstate;
   es_fronts_free(st->fronts);
@@ -401,6 +503,6 @@ static void pareto_free(void *vstate) {
   memset(st, 0, sizeof *st);
 }
 
-const es_selection_type es_selection_pareto = {"pareto",        sizeof(pareto_state), pareto_init,
-                                               pareto_add,      pareto_position,      pareto_order,
-                                               pareto_free};
+const es_selection_type es_selection_pareto = {"pareto",    sizeof(pareto_state), pareto_init,
+                                               pareto_add,  pareto_position,      pareto_order,
+                                               pareto_load, pareto_free};

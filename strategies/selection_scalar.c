@@ -47,9 +47,7 @@ static int scalar_add(void *vstate, const es_rung *rung) {
 }
 
 /* a before b: smaller value, then lower id. */
-static int scalar_before(double va, long ia, double vb, long ib) {
-  return va < vb || (va == vb && ia < ib);
-}
+static int scalar_before(double va, long ia, double vb, long ib) { return va < vb || (va == vb && ia < ib); }
 
 static size_t scalar_position(void *vstate, const es_rung *rung, size_t i, size_t limit) {
   (void)vstate;
@@ -71,11 +69,12 @@ static int scalar_cmp(const void *pa, const void *pb) {
 
 static void scalar_order(void *vstate, const es_rung *rung, size_t *order) {
   scalar_state *st = vstate;
-  for (size_t x = 0; x < rung->n; x++)
-    st->keys[x] = (scalar_key){rung->obj[x * rung->k], rung->id[x], x};
+  for (size_t x = 0; x < rung->n; x++) st->keys[x] = (scalar_key){rung->obj[x * rung->k], rung->id[x], x};
   qsort(st->keys, rung->n, sizeof *st->keys, scalar_cmp);
   for (size_t s = 0; s < rung->n; s++) order[s] = st->keys[s].index;
 }
+
+static int scalar_load(void *vstate, const es_rung *rung) { return scalar_add(vstate, rung); }
 
 static void scalar_free(void *vstate) {
   scalar_state *st = vstate;
@@ -84,6 +83,6 @@ static void scalar_free(void *vstate) {
   st->cap = 0;
 }
 
-const es_selection_type es_selection_scalar = {"scalar",       sizeof(scalar_state), scalar_init,
-                                               scalar_add,     scalar_position,      scalar_order,
-                                               scalar_free};
+const es_selection_type es_selection_scalar = {"scalar",    sizeof(scalar_state), scalar_init,
+                                               scalar_add,  scalar_position,      scalar_order,
+                                               scalar_load, scalar_free};

@@ -53,27 +53,49 @@ def hypervolume(points, ref_acc, ref_j):
     return area
 
 
+class Progress:
+    """A search scored as it goes: add() each finished trial in order."""
+
+    def __init__(self, ref_acc, ref_j, ref_hv, targets=TARGETS):
+        self.ref_acc, self.ref_j, self.ref_hv = ref_acc, ref_j, ref_hv
+        self.targets = targets
+        self.reached = {target_key(t): None for t in targets}
+        self.front = []  # non-dominated points so far
+        self.spent = 0.0
+        self.hv = 0.0
+        self.trials = 0
+
+    def add(self, cost, point):
+        """cost: the trial's joules; point: (accuracy, joules) or None."""
+        self.trials += 1
+        self.spent += cost
+        if point is not None:
+            acc, j = point
+            if not any(fa >= acc and fj <= j for fa, fj in self.front):
+                self.front = [(fa, fj) for fa, fj in self.front if not (acc >= fa and j <= fj)]
+                self.front.append((acc, j))
+                self.hv = hypervolume(self.front, self.ref_acc, self.ref_j)
+        for t in self.targets:
+            k = target_key(t)
+            if self.reached[k] is None and self.hv >= t * self.ref_hv:
+                self.reached[k] = self.spent
+
+    def done(self):
+        """Every target reached: later trials cannot change the figures."""
+        return all(v is not None for v in self.reached.values())
+
+    def fraction(self):
+        return self.hv / self.ref_hv
+
+
 def joules_to_reach(trials, ref_acc, ref_j, ref_hv, targets=TARGETS):
     """trials: [(cost_joules, point or None)...] in finishing order, point
     = (accuracy, joules). Returns ({key: joules or None}, final fraction,
     total joules)."""
-    reached = {target_key(t): None for t in targets}
-    front = []  # non-dominated points so far
-    spent = 0.0
-    hv = 0.0
+    p = Progress(ref_acc, ref_j, ref_hv, targets)
     for cost, point in trials:
-        spent += cost
-        if point is not None:
-            acc, j = point
-            if not any(fa >= acc and fj <= j for fa, fj in front):
-                front = [(fa, fj) for fa, fj in front if not (acc >= fa and j <= fj)]
-                front.append((acc, j))
-                hv = hypervolume(front, ref_acc, ref_j)
-        for t in targets:
-            k = target_key(t)
-            if reached[k] is None and hv >= t * ref_hv:
-                reached[k] = spent
-    return reached, hv / ref_hv, spent
+        p.add(cost, point)
+    return p.reached, p.fraction(), p.spent
 
 
 def median_reached(values):
@@ -94,7 +116,9 @@ def median_reached(values):
 
 def summary_line(method, family, seeds, per_seed, extra=None):
     """The JSON line for one method: per_seed = [(reached, fraction,
-    spent)...] in the order of seeds."""
+    spent)...] in the order of seeds. Keys: method, family, seeds,
+    joules_to {"80": [per seed]...}, median_joules_to {"80": j...},
+    final_hv_fraction, joules_spent, then extra's."""
     line = {"method": method, "family": family, "seeds": list(seeds)}
     line["joules_to"] = {target_key(t): [r[0][target_key(t)] for r in per_seed] for t in TARGETS}
     line["median_joules_to"] = {k: median_reached(v) for k, v in line["joules_to"].items()}

@@ -226,4 +226,49 @@ check "three objectives: run exits 0" [ $? -eq 0 ]
 check "three objectives: front and exact hypervolume (independent check)" $PY "$HERE/check_front.py" three
 check "three objectives: hypervolume is a number" $PY -c "import json,sys; sys.exit(0 if json.load(open('three/front.json'))['hypervolume'] > 0 else 1)"
 
+# --- early stopping: asha / sha / hyperband, energy as the fidelity -------------
+cat > curve.sh <<'T'
+#!/bin/sh
+# score rises with x and with steps; the trial reports its own joules (10 a step)
+s=1
+while [ $s -le "$ECOSWEEP_MAX_RESOURCE" ]; do
+  printf '{"step": %d, "metrics": {"score": %s, "energy_j": %d}}\n' $s "$(awk "BEGIN{print $1 * (1 - 1/($s + 1))}")" $((s * 10)) >&3
+  read -r reply <&3 || exit 0
+  [ "$reply" = stop ] && exit 0
+  s=$((s + 1))
+done
+T
+chmod +x curve.sh
+for sel in pareto scalar; do
+  cat > asha-$sel.json <<J
+{"command": ["./curve.sh", "{x}"], "parameters": {"x": {"type": "float", "low": 0, "high": 1}},
+ "objectives": [{"metric": "score", "goal": "max"}, {"metric": "energy_j", "goal": "min"}],
+ "meters": ["reported"], "resource": {"min": 1, "max": 9, "eta": 3},
+ "strategy": {"halving": "asha", "selection": "$sel"}, "budget": {"trials": 18}, "workers": {"count": 2}, "seed": 5}
+J
+  "$ES" run asha-$sel.json -o asha-$sel --quiet
+  check "asha+$sel: run exits 0" [ $? -eq 0 ]
+  check "asha+$sel: every decision follows the promotion rule (independent check)" $PY "$HERE/check_rungs.py" asha-$sel 3 $sel
+  check "asha+$sel: most trials stop at rung 1" [ "$(grep -c ',stopped,rung:1,' asha-$sel/trials.csv)" -ge 9 ]
+  check "asha+$sel: front (independent check)" $PY "$HERE/check_front.py" asha-$sel
+done
+sed -e 's/"asha"/"sha"/' -e 's/"count": 2/"count": 1/' asha-pareto.json > sha.json
+"$ES" run sha.json -o sha --quiet
+check "sha: run exits 0" [ $? -eq 0 ]
+# released trials get a "decision" event; the one whose report completed the rung, its reply
+kept=$(( $(grep -c '"event":"decision","trial":[0-9]*,"rung":1,"decision":"continue"' sha/journal.jsonl) + $(grep '"event":"report"' sha/journal.jsonl | grep -c '"rung":1,"decision":"continue"') ))
+check "sha: rung 1 keeps ceil(18/3) = 6 trials" [ "$kept" -eq 6 ]
+check "sha: held trials do not use a worker slot (all 18 started with 1 worker)" [ "$(grep -c '"event":"start"' sha/journal.jsonl)" -eq 18 ]
+check "sha: 12 trials stopped at rung 1" [ "$(grep -c ',stopped,rung:1,' sha/trials.csv)" -eq 12 ]
+sed -e 's/"asha"/"hyperband"/' -e 's/"eta": 3}/"eta": 3, "brackets": 3}/' asha-pareto.json > hb.json
+"$ES" run hb.json -o hb --quiet
+check "hyperband: run exits 0" [ $? -eq 0 ]
+check "hyperband: trials are spread over 3 brackets" [ "$(grep -o '"bracket":[0-9]' hb/journal.jsonl | sort -u | wc -l)" -eq 3 ]
+check "hyperband: decisions follow the rule within each rung" $PY "$HERE/check_rungs.py" hb 3 pareto
+sed -e 's/"resource": {"min": 1, "max": 9, "eta": 3}/"resource": {"metric": "energy_j", "min": 10, "max": 90, "eta": 3, "max_step": 9}/' asha-pareto.json > efid.json
+"$ES" run efid.json -o efid --quiet
+check "energy fidelity: run exits 0" [ $? -eq 0 ]
+check "energy fidelity: rungs sit at joules (10, 30)" sh -c "grep -q '\"rung\":10,' efid/journal.jsonl && grep -q '\"rung\":30,' efid/journal.jsonl"
+check "energy fidelity: trials are told max_step" grep -q ',completed,exit:0,.*,9,' efid/trials.csv
+
 finish

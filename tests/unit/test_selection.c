@@ -10,6 +10,7 @@
  * Not covered here: the halving rules that call this (test_halving.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -254,7 +255,7 @@ static void test_first_result_continues(void **state) {
     assert_int_equal(es_rung_promote(r, 10, worst, 3), 1);
     assert_int_equal(es_rung_promote(r, 11, worst, 3), 0); /* tie: lower id (10) ahead */
     assert_int_equal(es_rung_promote(r, 12, better, 3), 1);
-    assert_int_equal(es_rung_promote(r, 13, best, 3), 1); /* n = 4: quota 2 */
+    assert_int_equal(es_rung_promote(r, 13, best, 3), 1);   /* n = 4: quota 2 */
     assert_int_equal(es_rung_promote(r, 14, better, 3), 0); /* n = 5: position 2 (id 12 ahead) */
     es_rung_free(r);
   }
@@ -266,12 +267,8 @@ static void test_scalar_ties_and_duplicates(void **state) {
   double obj[] = {5, 0, 3, 9, 5, -100, 3, 1, 1, 2};
   long ids[] = {40, 30, 20, 10, 0};
   es_rung *r = rung_with("scalar", 2, obj, ids, 5);
-  long want[] = {0, 30, 20, 10, 40};
-  /* values: id40:5 id30:3 id20:5 id10:3 id0:1 -> 0(1) 10(3) 30(3) 20(5) 40(5) */
-  want[1] = 10;
-  want[2] = 30;
-  want[3] = 20;
-  want[4] = 40;
+  /* first objectives: id40 5, id30 3, id20 5, id10 3, id0 1 */
+  long want[] = {0, 10, 30, 20, 40};
   assert_order(r, want, 5);
   size_t pos;
   assert_int_equal(es_rung_position(r, 40, 2, &pos), 0);
@@ -331,20 +328,16 @@ static void test_pareto_duplicates(void **state) {
   double obj[] = {1, 1, 1, 1, 1, 1, 0, 2, 2, 0};
   long ids[] = {3, 1, 2, 9, 8};
   es_rung *r = rung_with("pareto", 2, obj, ids, 5);
-  size_t pos[5];
-  for (int i = 0; i < 5; i++) pos[i] = position_of(r, ids[i]);
-  /* ends (9 and 8) infinite; the copies: after sorting by (value, id),
-   * copy 1 and copy 3 sit next to an end and get (2-1)/2+(1-0)/2... all
-   * three are compared against the reference in the random tests; here
-   * check the boundary points come first and the copies follow by id
-   * where their distances agree. */
-  assert_int_equal(pos[4], 0); /* id 8 */
-  assert_int_equal(pos[3], 1); /* id 9 */
+  /* One front. Crowding, objective 0 sorted by (value, id): 9, 1, 2, 3, 8
+   * over a range of 2 -> id1 0.5, id2 0, id3 0.5; objective 1 the same.
+   * Ends infinite (8 before 9 by id), then id1 and id3 tied at 1.0 (lower
+   * id first), then id2 at 0: copies of one point are not interchangeable
+   * under crowding, and the tie order decides which copy is interior. */
+  long want[] = {8, 9, 1, 3, 2};
+  assert_order(r, want, 5);
   size_t order[5];
-  long all[5];
   ref_order("pareto", obj, ids, 5, 2, order);
-  assert_int_equal(es_rung_order(r, all), 0);
-  for (int s = 0; s < 5; s++) assert_int_equal(all[s], ids[order[s]]);
+  for (int s = 0; s < 5; s++) assert_int_equal(ids[order[s]], want[s]);
   es_rung_free(r);
 
   /* Every result identical: position = rank of the id. */
@@ -378,16 +371,15 @@ static void test_epsnet_hand_made(void **state) {
   assert_int_equal(position_of(r, 1), 5);
   es_rung_free(r);
 
-  /* Scaling: objective 1 in joules (range 1000), objective 0 in [0,1].
-   * Raw distances would follow joules only; scaled, (0.5, 500) is the
-   * farthest from both ends. */
-  double mixed[] = {0, 1000, 1, 0, 0.5, 500, 0.9, 100, 0.1, 900};
-  long ids2[] = {1, 2, 3, 4, 5};
-  es_rung *q = rung_with("epsnet", 2, mixed, ids2, 5);
-  long want2[] = {1, 2, 3, 4, 5};
-  /* walk: 1 (smallest obj0), 2 (farthest), 3 (middle), then 4 and 5 at
-   * equal scaled distance 0.4^2*2: lower id first. */
-  assert_order(q, want2, 5);
+  /* Scaling: objective 1 in joules (range 1000), objective 0 in [0, 1].
+   * The walk starts at (0, 1000), then takes the far end (1, 0). Scaled,
+   * (0.5, 999) is then farther from both (min 0.250001) than
+   * (0.9999, 400) (0.16); in raw joules the latter would win by far. */
+  double mixed[] = {0, 1000, 1, 0, 0.9999, 400, 0.5, 999};
+  long ids2[] = {1, 2, 3, 4};
+  es_rung *q = rung_with("epsnet", 2, mixed, ids2, 4);
+  long want2[] = {1, 2, 4, 3};
+  assert_order(q, want2, 4);
   es_rung_free(q);
 }
 
@@ -423,8 +415,8 @@ static void draw_tradeoff(gsl_rng *g, double *out) {
   out[1] = 1.0 - t + 0.05 * gsl_rng_uniform(g);
 }
 
-static void check_sequences(const char *name, size_t k, int grid, int tradeoff, int sequences,
-                            size_t length, unsigned long seed) {
+static void check_sequences(const char *name, size_t k, int grid, int tradeoff, int sequences, size_t length,
+                            unsigned long seed) {
   gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(g, seed);
   double obj[MAXN * MAXK];
@@ -435,7 +427,6 @@ static void check_sequences(const char *name, size_t k, int grid, int tradeoff, 
     assert_non_null(r);
     /* Ids: a shuffled range, so arrival order and id order differ. */
     for (size_t i = 0; i < length; i++) ids[i] = (long)i * 3 - 40;
-    gsl_ran_shuffle_ids:
     for (size_t i = length; i > 1; i--) {
       size_t j = gsl_rng_uniform_int(g, i);
       long t = ids[i - 1];
@@ -458,8 +449,8 @@ static void check_sequences(const char *name, size_t k, int grid, int tradeoff, 
       size_t want = 0;
       while (order[want] != n - 1) want++;
       if (cont != (want < quota))
-        fail_msg("%s k=%zu seq %d n=%zu: promote says %d, reference position %zu of quota %zu", name, k,
-                 q, n, cont, want, quota);
+        fail_msg("%s k=%zu seq %d n=%zu: promote says %d, reference position %zu of quota %zu", name, k, q, n,
+                 cont, want, quota);
       /* Exact positions of the new result and of a few others, and the
        * capped answer. */
       for (int probe = 0; probe < 3; probe++) {
@@ -468,8 +459,8 @@ static void check_sequences(const char *name, size_t k, int grid, int tradeoff, 
         while (order[refpos] != i) refpos++;
         size_t got = position_of(r, ids[i]);
         if (got != refpos)
-          fail_msg("%s k=%zu seq %d n=%zu: position(id %ld) = %zu, reference %zu", name, k, q, n, ids[i],
-                   got, refpos);
+          fail_msg("%s k=%zu seq %d n=%zu: position(id %ld) = %zu, reference %zu", name, k, q, n, ids[i], got,
+                   refpos);
         size_t lim = gsl_rng_uniform_int(g, n + 1), capped;
         assert_int_equal(es_rung_position(r, ids[i], lim, &capped), 0);
         if (refpos < lim ? capped != refpos : capped != lim)
@@ -491,30 +482,34 @@ static void check_sequences(const char *name, size_t k, int grid, int tradeoff, 
 
 static void test_pareto_random(void **state) {
   (void)state;
-  check_sequences("pareto", 2, 0, 0, 60, 80, 1);
-  check_sequences("pareto", 2, 6, 0, 60, 80, 2); /* many ties and copies */
-  check_sequences("pareto", 2, 0, 1, 40, 80, 3); /* one big front */
-  check_sequences("pareto", 3, 0, 0, 40, 80, 4);
-  check_sequences("pareto", 3, 4, 0, 40, 80, 5);
-  check_sequences("pareto", 4, 3, 0, 30, 80, 6);
-  check_sequences("pareto", 1, 5, 0, 30, 60, 7);
+  check_sequences("pareto", 2, 0, 0, 60, 48, 1);
+  check_sequences("pareto", 2, 6, 0, 60, 48, 2); /* many ties and copies */
+  check_sequences("pareto", 2, 0, 1, 40, 48, 3); /* one big front */
+  check_sequences("pareto", 3, 0, 0, 40, 48, 4);
+  check_sequences("pareto", 3, 4, 0, 40, 48, 5);
+  check_sequences("pareto", 4, 3, 0, 30, 48, 6);
+  check_sequences("pareto", 1, 5, 0, 30, 40, 7);
+  check_sequences("pareto", 2, 6, 0, 6, 90, 8); /* a few long ones: deeper cascades */
+  check_sequences("pareto", 3, 3, 0, 6, 90, 9);
 }
 
 static void test_epsnet_random(void **state) {
   (void)state;
-  check_sequences("epsnet", 2, 0, 0, 60, 80, 11);
-  check_sequences("epsnet", 2, 5, 0, 60, 80, 12);
-  check_sequences("epsnet", 2, 0, 1, 40, 80, 13);
-  check_sequences("epsnet", 2, 3, 1, 20, 80, 14);
-  check_sequences("epsnet", 3, 0, 0, 40, 80, 15);
-  check_sequences("epsnet", 3, 4, 0, 40, 80, 16);
-  check_sequences("epsnet", 1, 5, 0, 20, 60, 17);
+  check_sequences("epsnet", 2, 0, 0, 60, 48, 11);
+  check_sequences("epsnet", 2, 5, 0, 60, 48, 12);
+  check_sequences("epsnet", 2, 0, 1, 40, 48, 13);
+  check_sequences("epsnet", 2, 3, 1, 20, 48, 14);
+  check_sequences("epsnet", 3, 0, 0, 40, 48, 15);
+  check_sequences("epsnet", 3, 4, 0, 40, 48, 16);
+  check_sequences("epsnet", 1, 5, 0, 20, 40, 17);
+  check_sequences("epsnet", 2, 0, 1, 6, 90, 18);
+  check_sequences("epsnet", 3, 2, 0, 6, 90, 19);
 }
 
 static void test_scalar_random(void **state) {
   (void)state;
-  check_sequences("scalar", 1, 0, 0, 30, 60, 21);
-  check_sequences("scalar", 2, 4, 0, 30, 60, 22);
+  check_sequences("scalar", 1, 0, 0, 30, 40, 21);
+  check_sequences("scalar", 2, 4, 0, 30, 40, 22);
 }
 
 /* The fronts engine directly: ranks equal es_pareto_rank after every
@@ -558,6 +553,23 @@ static void test_fronts_invariants(void **state) {
       }
       assert_int_equal(total, n);
     }
+    /* The bulk build of the same rung: k = 2 only, same ranks and lists. */
+    es_fronts *bulk = es_fronts_alloc(k);
+    int rc = es_fronts_load(bulk, r);
+    assert_int_equal(rc, k == 2 ? 0 : 1);
+    if (rc == 0) {
+      assert_int_equal(es_fronts_count(bulk), es_fronts_count(f));
+      for (size_t i = 0; i < r->n; i++) assert_int_equal(es_fronts_rank(bulk, i), es_fronts_rank(f, i));
+      for (size_t l = 0; l < es_fronts_count(f); l++)
+        for (size_t j = 0; j < k; j++) {
+          size_t m1, m2;
+          const size_t *a = es_fronts_sorted(f, l, j, &m1), *b = es_fronts_sorted(bulk, l, j, &m2);
+          assert_int_equal(m1, m2);
+          assert_memory_equal(a, b, m1 * sizeof *a);
+        }
+      assert_int_equal(es_fronts_load(bulk, r), 1); /* only into an empty one */
+    }
+    es_fronts_free(bulk);
     es_fronts_free(f);
     es_rung_free(r);
   }
@@ -586,6 +598,69 @@ static void test_fronts_cascade(void **state) {
   }
 }
 
+/* es_rung_add_many into an empty rung (the k = 2 bulk build) and into a
+ * non-empty one give the same rung as one add after another. */
+static void test_add_many(void **state) {
+  (void)state;
+  gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(g, 31);
+  double obj[MAXN * MAXK];
+  long ids[MAXN];
+  for (int q = 0; q < 150; q++) {
+    int tradeoff = q % 5 == 1; /* one big 2-D front */
+    size_t k = tradeoff ? 2 : 1 + (size_t)(q % 3), n = 1 + gsl_rng_uniform_int(g, MAXN);
+    int grid = q % 4 == 0 ? 0 : 3 + q % 5;
+    const es_selection_type *T = es_selection_types[q % 3];
+    for (size_t i = 0; i < n; i++) {
+      ids[i] = (long)((i * 37 + (size_t)q) % 101);
+      if (tradeoff)
+        draw_tradeoff(g, obj + i * k);
+      else
+        draw(g, k, grid, obj + i * k);
+    }
+    es_rung *one = rung_with(T->name, k, obj, ids, n);
+    es_rung *bulk = es_rung_alloc(T, k);
+    size_t split = q % 2 ? 0 : gsl_rng_uniform_int(g, n); /* some go in one by one first */
+    assert_int_equal(es_rung_add_many(bulk, split, ids, obj), 0);
+    assert_int_equal(es_rung_add_many(bulk, n - split, ids + split, obj + split * k), 0);
+    assert_int_equal(es_rung_size(bulk), n);
+    long a[MAXN], b[MAXN];
+    assert_int_equal(es_rung_order(one, a), 0);
+    assert_int_equal(es_rung_order(bulk, b), 0);
+    for (size_t s = 0; s < n; s++) {
+      if (a[s] != b[s]) fail_msg("%s k=%zu n=%zu: order[%zu] %ld vs %ld", T->name, k, n, s, a[s], b[s]);
+      assert_int_equal(position_of(bulk, a[s]), s);
+    }
+    /* And both keep taking reports alike. */
+    double p[MAXK];
+    draw(g, k, grid, p);
+    assert_int_equal(es_rung_add(one, 1000, p), 0);
+    assert_int_equal(es_rung_add(bulk, 1000, p), 0);
+    assert_int_equal(position_of(one, 1000), position_of(bulk, 1000));
+    es_rung_free(one);
+    es_rung_free(bulk);
+  }
+  gsl_rng_free(g);
+
+  /* Errors leave an empty rung empty. */
+  es_rung *r = es_rung_alloc(&es_selection_pareto, 2);
+  double v[6] = {1, 2, 3, 4, 5, 6}, bad[6] = {1, 2, NAN, 4, 5, 6};
+  long dup[3] = {1, 2, 1}, fine[3] = {1, 2, 3};
+  assert_int_equal(es_rung_add_many(r, 3, dup, v), -EEXIST);
+  assert_int_equal(es_rung_size(r), 0);
+  assert_int_equal(es_rung_add_many(r, 3, fine, bad), -EINVAL);
+  assert_int_equal(es_rung_size(r), 0);
+  assert_int_equal(es_rung_add_many(r, 3, fine, v), 0);
+  assert_int_equal(es_rung_size(r), 3);
+  assert_int_equal(position_of(r, 1), 0);
+  assert_int_equal(position_of(r, 3), 2);
+  /* Into a non-empty rung: one by one, stopping at the first error. */
+  long more[2] = {4, 2};
+  assert_int_equal(es_rung_add_many(r, 2, more, v), -EEXIST);
+  assert_int_equal(es_rung_size(r), 4);
+  es_rung_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_registry),
@@ -604,6 +679,7 @@ int main(void) {
       cmocka_unit_test(test_scalar_random),
       cmocka_unit_test(test_fronts_invariants),
       cmocka_unit_test(test_fronts_cascade),
+      cmocka_unit_test(test_add_many),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

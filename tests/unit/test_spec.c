@@ -131,7 +131,7 @@ static void test_minimal_defaults(void **state) {
   es_spec_free(&s); /* zeroed: still safe */
 }
 
-/* DESIGN §3's example, with halving "none" (asha is not built yet). */
+/* DESIGN §3's example. */
 static const char full_example[] =
     "{\n"
     "  'name': 'mlp-digits',\n"
@@ -146,7 +146,7 @@ static const char full_example[] =
     "    {'metric': 'energy_j', 'goal': 'min'}\n"
     "  ],\n"
     "  'resource':  {'min': 1, 'max': 81, 'eta': 3},\n"
-    "  'strategy':  {'sampler': 'sobol', 'halving': 'none', 'selection': 'pareto'},\n"
+    "  'strategy':  {'sampler': 'sobol', 'halving': 'asha', 'selection': 'pareto'},\n"
     "  'budget':    {'trials': 200, 'energy_j': 5e5, 'wall_s': 3600, 'trial_energy_j': 5e3},\n"
     "  'alerts':    [{'at': 0.8, 'command': ['notify-send', 'ecosweep']}],\n"
     "  'workers':   {'count': 2, 'launcher': 'local', 'timeout_s': 600},\n"
@@ -507,12 +507,12 @@ static const bad_spec bad_specs[] = {
      "spec.json: strategy.sampler: unknown sampler \"sobl\" (valid: random, sobol, grid)"},
     {WITH("'strategy': {'sampler': 'nsga2'}"),
      "spec.json: strategy.sampler: \"nsga2\" is not available in this version (valid: random, sobol, grid)"},
-    {WITH("'strategy': {'halving': 'asha'}"),
-     "spec.json: strategy.halving: \"asha\" is not available in this version (valid: none)"},
-    {WITH("'strategy': {'halving': 'hyperband'}"),
-     "spec.json: strategy.halving: \"hyperband\" is not available in this version (valid: none)"},
+    {WITH("'strategy': {'halving': 'hyperband'}, 'resource': {'max': 81, 'brackets': 9}"),
+     "spec.json: resource.brackets: hyperband runs 1 to 5 brackets on the 5 rungs of min 1, max 81, eta 3 (got 9)"},
+    {WITH("'strategy': {'halving': 'asha'}, 'resource': {'max': 27, 'eta': 0.5}"),
+     "spec.json: resource.eta: must be > 1"},
     {WITH("'strategy': {'halving': 'fast'}"),
-     "spec.json: strategy.halving: unknown halving rule \"fast\" (valid: none)"},
+     "spec.json: strategy.halving: unknown halving rule \"fast\" (valid: none, sha, asha, hyperband)"},
     {WITH("'strategy': {'selection': 'best'}"),
      "spec.json: strategy.selection: unknown selection \"best\" (valid: pareto, epsnet, scalar)"},
     {WITH("'strategy': {'sampler': 'grid'}"),

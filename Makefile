@@ -4,7 +4,8 @@
 #   make demo       install missing Debian packages, build, run the digits sweep
 #   make test       every unit and integration test ("N passed, N failed")
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench      dispatch-overhead benchmark (ratio against a baseline)
+#   make bench      dispatch overhead (ratio against a baseline) and rung scaling
+#   make bench-search  ecosweep's search strategies against Optuna (joules to 80/90/95 % HV)
 #   make install PREFIX=/usr/local
 
 PREFIX  ?= /usr/local
@@ -37,13 +38,14 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/scheduler/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-EX_BIN  := $(BUILD)/examples/digits_trial $(BUILD)/examples/bench_trial $(BUILD)/examples/bench_baseline
+EX_BIN  := $(BUILD)/examples/digits_trial $(BUILD)/examples/bench_trial $(BUILD)/examples/bench_baseline \
+           $(BUILD)/examples/surrogate_trial
 
 # The client directory ecosweep puts on trials' PYTHONPATH when it runs
 # from the build tree; `make install` bakes in the installed copy instead.
 SRC_CLIENT_DIR := $(CURDIR)/workers/client
 
-.PHONY: all demo test test-asan bench install deps check-deps clean examples
+.PHONY: all demo test test-asan bench bench-search install deps check-deps clean examples
 
 all: $(BUILD)/ecosweep examples
 
@@ -69,6 +71,10 @@ $(BUILD)/examples/digits_trial: examples/digits/digits_trial.c workers/client/ec
 $(BUILD)/examples/bench_trial: examples/bench/bench_trial.c workers/client/ecosweep_trial.h | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -Iworkers/client -o $@ $< -lm
+
+$(BUILD)/examples/surrogate_trial: examples/bench/surrogate_trial.c examples/bench/surrogate.c examples/bench/surrogate.h workers/client/ecosweep_trial.h | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -Iworkers/client -o $@ examples/bench/surrogate_trial.c examples/bench/surrogate.c -lm
 
 $(BUILD)/examples/bench_baseline: examples/bench/bench_baseline.c | check-deps
 	@mkdir -p $(dir $@)
@@ -112,8 +118,19 @@ test-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
-bench: all
+bench: all $(BUILD)/bench/rung_scaling
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/dispatch.sh
+	@$(BUILD)/bench/rung_scaling
+
+$(BUILD)/bench/rung_scaling: tests/bench/rung_scaling.c $(BUILD)/libecosweep.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) -I. -o $@ $< $(BUILD)/libecosweep.a $(ES_LDLIBS) $(LDLIBS)
+
+# Search benchmark: ecosweep's strategies against Optuna on the surrogate
+# (installs python3-optuna when run as root).
+bench-search: all
+	@$(MAKE) -s check-deps EXTRA_DEBS="python3 python3-optuna"
+	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/search.sh
 
 # ---- install ------------------------------------------------------------------
 install:

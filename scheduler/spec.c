@@ -716,6 +716,7 @@ static int parse_objectives(ctx *c, const cJSON *j, es_spec *s) {
   if (!cJSON_IsArray(j)) return fail(c, "objectives", "must be an array, not %s", type_name(j));
   size_t n = (size_t)cJSON_GetArraySize(j);
   if (n == 0) return fail(c, "objectives", "must have at least one objective");
+  if (n > ES_SPEC_MAX_OBJECTIVES) return fail(c, "objectives", "at most %d objectives", ES_SPEC_MAX_OBJECTIVES);
   if (!(s->objectives = calloc(n, sizeof *s->objectives))) return fail_oom(c);
   size_t i = 0;
   int rc;

@@ -16,6 +16,8 @@
 
 #include "../strategies/space.h"
 
+#define ES_SPEC_MAX_OBJECTIVES 64
+
 typedef struct {
   char *metric;      /* owned */
   int maximize;      /* goal "max" */

@@ -370,9 +370,9 @@ static int rung_decide(es_trial *t, const es_report *rep, double joules, es_deci
   if (!s->halving || t->one_way_held) return 0;
   es_spec *sp = s->spec;
   size_t k = sp->n_objectives;
-  double obj[64];
+  double obj[ES_SPEC_MAX_OBJECTIVES];
   const char *missing = NULL;
-  for (size_t j = 0; j < k && j < 64; j++) {
+  for (size_t j = 0; j < k; j++) {
     const char *m = sp->objectives[j].metric;
     const double *v = strcmp(m, "energy_j") == 0 ? &joules : es_report_metric(rep, m);
     if (!v && !missing) missing = m;
@@ -381,6 +381,9 @@ static int rung_decide(es_trial *t, const es_report *rep, double joules, es_deci
   }
   double level = strcmp(sp->resource.metric, "energy_j") == 0 ? joules : rep->step;
   int rc = es_halving_report(s->halving, t->id, level, obj, d);
+  /* A learning sampler (nsga2) hears every rung result. */
+  if (rc == 0 && d->rung > 0 && !missing)
+    es_sampler_tell(s->sampler, t->id, trial_record(t)->params, obj, k, d->rung);
   if (rc == -EINVAL && missing) {
     char reason[160], detail[256];
     snprintf(reason, sizeof reason, "protocol:missing-metric:%.100s", missing);
@@ -736,6 +739,21 @@ static void classify(es_trial *t, es_status *st, char *reason, size_t rlen, char
 
 static void halving_release(es_sweep *s);
 
+/* A learning sampler hears each finished trial's result: its last
+ * report's metrics and all its joules, at its last level. */
+static void sampler_tell_final(es_sweep *s, const es_record *r) {
+  if (!s->sampler->type->tell) return;
+  size_t k = s->spec->n_objectives;
+  double obj[ES_SPEC_MAX_OBJECTIVES];
+  for (size_t j = 0; j < k; j++) {
+    const double *v = es_objective_value(&s->records, r, s->spec->objectives[j].metric);
+    if (!v) return;
+    obj[j] = s->spec->objectives[j].maximize ? -*v : *v;
+  }
+  double level = strcmp(s->spec->resource.metric, "energy_j") == 0 ? r->energy_j : r->step;
+  es_sampler_tell(s->sampler, r->id, r->params, obj, k, level);
+}
+
 static void trial_end(es_trial *t) {
   es_sweep *s = t->sweep;
   t->ended = 1;
@@ -761,6 +779,7 @@ static void trial_end(es_trial *t) {
   r->estimate = s->meter->estimate;
   r->end_seq = ++s->end_seq;
   s->ended_joules += r->energy_j;
+  if (st == ES_STATUS_COMPLETED || st == ES_STATUS_STOPPED) sampler_tell_final(s, r);
   if (st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT) s->n_failed++;
 
   cJSON *ev = trial_event("end", t->id);

@@ -119,6 +119,11 @@ es_sampler *es_sampler_alloc(const es_sampler_type *T, const es_space *space, un
   return s;
 }
 
+int es_sampler_tell(es_sampler *s, long id, const double *point, const double *obj, size_t k, double level) {
+  if (!s->type->tell) return 0;
+  return s->type->tell(s->state, s->space, id, point, obj, k, level);
+}
+
 int es_sampler_next(es_sampler *s, double *point) {
   int rc = s->type->next(s->state, s->space, point);
   if (rc == 0) s->drawn++;

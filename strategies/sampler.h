@@ -30,6 +30,14 @@ typedef struct es_sampler_type {
   /* Total number of points a finite sampler yields; 0 = unbounded. */
   size_t (*size)(const void *state, const es_space *space);
   void (*free)(void *state);
+  /* Samplers that learn (nsga2): a result for trial id, whose point was
+   * `point`, with k objectives in minimisation form (obj), measured at
+   * resource level `level`. A later result for the same id replaces an
+   * earlier one when its level is at least as high (a trial is judged by
+   * its highest-rung result). NULL for samplers that do not learn.
+   * 0 or -errno. */
+  int (*tell)(void *state, const es_space *space, long id, const double *point, const double *obj, size_t k,
+              double level);
 } es_sampler_type;
 
 typedef struct {
@@ -59,6 +67,8 @@ int es_sampler_check(const es_sampler_type *T, const es_space *space, char *err,
 es_sampler *es_sampler_alloc(const es_sampler_type *T, const es_space *space, unsigned long seed,
                              char *note, size_t note_len);
 int es_sampler_next(es_sampler *s, double *point);
+/* Report a result to the sampler (see tell above); 0 when it does not learn. */
+int es_sampler_tell(es_sampler *s, long id, const double *point, const double *obj, size_t k, double level);
 size_t es_sampler_size(const es_sampler *s);
 void es_sampler_free(es_sampler *s);
 

@@ -70,4 +70,4 @@ static void grid_free(void *vstate) {
 }
 
 const es_sampler_type es_sampler_grid = {"grid", sizeof(grid_state), grid_init, grid_next,
-                                         grid_size, grid_free};
+                                         grid_size, grid_free, NULL};

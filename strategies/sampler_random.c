@@ -56,4 +56,4 @@ static void random_free(void *vstate) {
 }
 
 const es_sampler_type es_sampler_random = {"random", sizeof(random_state), random_init, random_next,
-                                           random_size, random_free};
+                                           random_size, random_free, NULL};

@@ -104,4 +104,4 @@ static void sobol_free(void *vstate) {
 }
 
 const es_sampler_type es_sampler_sobol = {"sobol", sizeof(sobol_state), sobol_init, sobol_next,
-                                          sobol_size, sobol_free};
+                                          sobol_size, sobol_free, NULL};

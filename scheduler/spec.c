@@ -814,7 +814,6 @@ static int parse_resource(ctx *c, const cJSON *j, es_spec *s) {
 }
 
 static int parse_strategy(ctx *c, const cJSON *j, es_spec *s, const es_sampler_type **sampler) {
-  static const char *const sampler_later[] = {"nsga2", NULL};
   int rc;
   const cJSON *e;
   if (j) {
@@ -824,10 +823,6 @@ static int parse_strategy(ctx *c, const cJSON *j, es_spec *s, const es_sampler_t
       if (!es_sampler_lookup(s->strategy.sampler)) {
         char valid[256];
         es_sampler_names(valid, sizeof valid);
-        for (size_t i = 0; sampler_later[i]; i++)
-          if (!strcmp(s->strategy.sampler, sampler_later[i]))
-            return fail(c, "strategy.sampler", "\"%s\" is not available in this version (valid: %s)",
-                        s->strategy.sampler, valid);
         return fail(c, "strategy.sampler", "unknown sampler \"%.100s\" (valid: %s)", s->strategy.sampler, valid);
       }
     }

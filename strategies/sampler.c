@@ -26,7 +26,7 @@
 #define ES_GRID_MAX_POINTS 1000000000.0
 
 const es_sampler_type *const es_sampler_types[] = {&es_sampler_random, &es_sampler_sobol,
-                                                   &es_sampler_grid, NULL};
+                                                   &es_sampler_grid, &es_sampler_nsga2, NULL};
 
 const es_sampler_type *es_sampler_lookup(const char *name) {
   if (!name) return NULL;

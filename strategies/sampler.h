@@ -50,6 +50,7 @@ typedef struct {
 extern const es_sampler_type es_sampler_random;
 extern const es_sampler_type es_sampler_sobol;
 extern const es_sampler_type es_sampler_grid;
+extern const es_sampler_type es_sampler_nsga2;
 
 /* NULL-terminated table of every sampler type. */
 extern const es_sampler_type *const es_sampler_types[];

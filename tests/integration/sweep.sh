@@ -271,4 +271,12 @@ check "energy fidelity: run exits 0" [ $? -eq 0 ]
 check "energy fidelity: rungs sit at joules (10, 30)" sh -c "grep -q '\"rung\":10,' efid/journal.jsonl && grep -q '\"rung\":30,' efid/journal.jsonl"
 check "energy fidelity: trials are told max_step" grep -q ',completed,exit:0,.*,9,' efid/trials.csv
 
+# --- nsga2 proposals, alone and with asha ---------------------------------------
+sed -e 's/"halving": "asha"/"sampler": "nsga2", "halving": "asha"/' -e 's/"trials": 18/"trials": 30/' asha-pareto.json > nsga2.json
+"$ES" run nsga2.json -o nsga2 --quiet
+check "nsga2+asha: run exits 0" [ $? -eq 0 ]
+check "nsga2+asha: decisions follow the rule (independent check)" $PY "$HERE/check_rungs.py" nsga2 3 pareto
+check "nsga2+asha: front (independent check)" $PY "$HERE/check_front.py" nsga2
+check "nsga2+asha: every proposal is within bounds" $PY -c "import csv,sys; sys.exit(0 if all(0 <= float(r['x']) <= 1 for r in csv.DictReader(open('nsga2/trials.csv'))) else 1)"
+
 finish

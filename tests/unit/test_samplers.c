@@ -82,7 +82,7 @@ static void test_lookup_and_names(void **state) {
 
   char buf[64];
   es_sampler_names(buf, sizeof buf);
-  assert_string_equal(buf, "random, sobol, grid");
+  assert_string_equal(buf, "random, sobol, grid, nsga2");
   /* A short buffer still gets a terminated prefix. */
   char small[10];
   memset(small, 'x', sizeof small);
@@ -92,7 +92,7 @@ static void test_lookup_and_names(void **state) {
 
   size_t n = 0;
   while (es_sampler_types[n]) n++;
-  assert_int_equal(n, 3);
+  assert_int_equal(n, 4);
 }
 
 static void check_bounds_and_size(const es_sampler_type *T) {

@@ -19,4 +19,18 @@ check "examples/digits front (independent check)" $PY "$HERE/check_front.py" "$T
 check "digits trials report accuracy every epoch" [ "$(grep -c '"event":"report"' "$TMP/digits/journal.jsonl")" -eq 12 ]
 acc=$($PY -c "import json; print(max(t['metrics']['accuracy'] for t in json.load(open('$TMP/digits/front.json'))['trials']))")
 check "digits reaches a real accuracy (> 0.8 in 3 epochs)" $PY -c "import sys; sys.exit(0 if $acc > 0.8 else 1)"
+# asha + pareto on the real digits trial: most trials stop at low rungs,
+# and the front spans cheap and accurate models.
+sed -e "s|build/examples/digits_trial|$BIN/examples/digits_trial|" -e 's/"trials": 60/"trials": 30/' \
+    examples/digits/digits_asha.json > "$TMP/digits_asha.json"
+"$ES" run "$TMP/digits_asha.json" -o "$TMP/digits_asha" --quiet 2>"$TMP/digits_asha.err"
+check "examples/digits asha: runs (exit 0)" [ $? -eq 0 ]
+check "examples/digits asha: most trials stop at rung 1" $PY -c "import csv,sys; r=list(csv.DictReader(open('$TMP/digits_asha/trials.csv'))); sys.exit(0 if sum(x['reason'] == 'rung:1' for x in r) > len(r) / 2 else 1)"
+check "examples/digits asha: decisions follow the rule (independent check)" $PY "$HERE/check_rungs.py" "$TMP/digits_asha" 3 pareto
+check "examples/digits asha: the front spans cheap and accurate models" $PY -c "
+import json, sys
+t = json.load(open('$TMP/digits_asha/front.json'))['trials']
+e = sorted(x['energy_j'] for x in t)
+a = max(x['metrics']['accuracy'] for x in t)
+sys.exit(0 if len(t) >= 3 and e[-1] > 4 * e[0] and a > 0.9 else 1)"
 finish

@@ -96,6 +96,14 @@ double es_param_grid_value(const es_param *p, size_t i) {
  * positional for decimal exponents -4..15, scientific otherwise, so 100
  * is "100" (not "1e+02") and 1e-05 stays "1e-05". */
 static void fmt_shortest(char *buf, double v) {
+  /* Whole numbers below 10^15 (ids, steps, counts) print as integers
+   * with no floating-point formatting at all: the same text the general
+   * path gives, much cheaper. */
+  if (v == floor(v) && fabs(v) < 1e15) {
+    snprintf(buf, ES_NUM_BUFSZ, "%lld", (long long)v);
+    if (v == 0 && signbit(v)) memcpy(buf, "-0", 3);
+    return;
+  }
   char sci[ES_NUM_BUFSZ];
   /* A double is within 2^-53 (relative) of every decimal that reads back
    * as it, far inside half a unit of the 15th digit: so when any text of

@@ -1522,6 +1522,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   es_json_add_number(fin, "total_j", s.ended_joules + tot.overhead_j);
   es_json_add_number(fin, "wall_s", tot.wall_s);
   journal(&s, fin);
+  snprintf(path, sizeof path, "%s/journal.jsonl", opt->dir);
   if ((rc = es_journal_close(&s.journal)) != 0) {
     fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(-rc));
     s.io_error = 1;

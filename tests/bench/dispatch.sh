@@ -19,7 +19,7 @@ set -e
 BUILD=${ECOSWEEP_BUILD:-build}
 BUILD=$(cd "$BUILD" && pwd)
 N=${BENCH_TRIALS:-1000}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-7}
 DISK_TMP=$(mktemp -d "$BUILD/bench.XXXXXX")
 RAM_TMP=""
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then RAM_TMP=$(mktemp -d /dev/shm/ecosweep-bench.XXXXXX); fi

@@ -5,6 +5,7 @@
  * of its own (meter_reported.c, meter_estimate.c).
  */
 #include "meter.h"
+#include "../strategies/registry.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,22 +13,14 @@
 
 const es_meter_type *const es_meter_types[] = {&es_meter_estimate, &es_meter_reported, NULL};
 
+static const char *meter_name_at(size_t i) { return es_meter_types[i] ? es_meter_types[i]->name : NULL; }
+
 const es_meter_type *es_meter_lookup(const char *name) {
-  for (size_t i = 0; es_meter_types[i]; i++)
-    if (strcmp(es_meter_types[i]->name, name) == 0) return es_meter_types[i];
-  return NULL;
+  long i = es_registry_find(meter_name_at, name);
+  return i < 0 ? NULL : es_meter_types[i];
 }
 
-void es_meter_names(char *buf, size_t len) {
-  size_t used = 0;
-  if (len == 0) return;
-  buf[0] = '\0';
-  for (size_t i = 0; es_meter_types[i] && used < len; i++) {
-    int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", es_meter_types[i]->name);
-    if (w < 0) break;
-    used += (size_t)w;
-  }
-}
+void es_meter_names(char *buf, size_t len) { es_registry_names(meter_name_at, buf, len); }
 
 /* "auto" picks the best CPU source that is available. In this version the
  * only CPU source is the estimate, which is always available; hardware

@@ -20,6 +20,7 @@
  * rung below it is decided and accounted[i] == promoted[i].
  */
 #include "halving.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <math.h>
@@ -31,23 +32,23 @@
 const es_halving_type *const es_halving_types[] = {&es_halving_none, &es_halving_sha, &es_halving_asha,
                                                    &es_halving_hyperband, NULL};
 
-const es_halving_type *es_halving_lookup(const char *name) {
-  if (!name) return NULL;
-  for (size_t i = 0; es_halving_types[i]; i++)
-    if (strcmp(es_halving_types[i]->name, name) == 0) return es_halving_types[i];
-  return NULL;
+int es_halving_plan_single(const es_halving_config *cfg, size_t rungs, size_t *weights, char *err, size_t err_len) {
+  (void)cfg;
+  (void)rungs;
+  (void)err;
+  (void)err_len;
+  weights[0] = 0;
+  return 1;
 }
 
-void es_halving_names(char *buf, size_t len) {
-  if (!buf || len == 0) return;
-  buf[0] = '\0';
-  size_t used = 0;
-  for (size_t i = 0; es_halving_types[i]; i++) {
-    int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", es_halving_types[i]->name);
-    if (w < 0 || (size_t)w >= len - used) return;
-    used += (size_t)w;
-  }
+static const char *halving_name_at(size_t i) { return es_halving_types[i] ? es_halving_types[i]->name : NULL; }
+
+const es_halving_type *es_halving_lookup(const char *name) {
+  long i = es_registry_find(halving_name_at, name);
+  return i < 0 ? NULL : es_halving_types[i];
 }
+
+void es_halving_names(char *buf, size_t len) { es_registry_names(halving_name_at, buf, len); }
 
 static int fail(char *err, size_t err_len, const char *fmt, ...) {
   if (err && err_len) {

@@ -85,6 +85,10 @@ typedef struct es_halving_type {
 
 typedef struct es_halving es_halving;
 
+/* The plan of the single-bracket rules (none, sha, asha): one bracket,
+ * which every trial joins. */
+int es_halving_plan_single(const es_halving_config *cfg, size_t rungs, size_t *weights, char *err, size_t err_len);
+
 extern const es_halving_type es_halving_none;
 extern const es_halving_type es_halving_sha;
 extern const es_halving_type es_halving_asha;

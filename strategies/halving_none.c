@@ -11,13 +11,4 @@
  */
 #include "halving.h"
 
-static int none_plan(const es_halving_config *cfg, size_t rungs, size_t *weights, char *err, size_t err_len) {
-  (void)cfg;
-  (void)rungs;
-  (void)err;
-  (void)err_len;
-  weights[0] = 0;
-  return 1;
-}
-
-const es_halving_type es_halving_none = {"none", 0, 0, none_plan};
+const es_halving_type es_halving_none = {"none", 0, 0, es_halving_plan_single};

@@ -12,6 +12,7 @@
  * table. Adding a sampler is a new file plus one line in es_sampler_types.
  */
 #include "sampler.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -28,23 +29,14 @@
 const es_sampler_type *const es_sampler_types[] = {&es_sampler_random, &es_sampler_sobol,
                                                    &es_sampler_grid, &es_sampler_nsga2, NULL};
 
+static const char *sampler_name_at(size_t i) { return es_sampler_types[i] ? es_sampler_types[i]->name : NULL; }
+
 const es_sampler_type *es_sampler_lookup(const char *name) {
-  if (!name) return NULL;
-  for (size_t i = 0; es_sampler_types[i]; i++)
-    if (strcmp(es_sampler_types[i]->name, name) == 0) return es_sampler_types[i];
-  return NULL;
+  long i = es_registry_find(sampler_name_at, name);
+  return i < 0 ? NULL : es_sampler_types[i];
 }
 
-void es_sampler_names(char *buf, size_t len) {
-  if (!buf || len == 0) return;
-  buf[0] = '\0';
-  size_t used = 0;
-  for (size_t i = 0; es_sampler_types[i]; i++) {
-    int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", es_sampler_types[i]->name);
-    if (w < 0 || (size_t)w >= len - used) return; /* truncated, still NUL-terminated */
-    used += (size_t)w;
-  }
-}
+void es_sampler_names(char *buf, size_t len) { es_registry_names(sampler_name_at, buf, len); }
 
 static int fail(char *err, size_t err_len, const char *fmt, ...) {
   if (err && err_len) {

@@ -14,6 +14,7 @@
  * table.
  */
 #include "selection.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,23 +26,14 @@
 const es_selection_type *const es_selection_types[] = {&es_selection_pareto, &es_selection_epsnet,
                                                        &es_selection_scalar, NULL};
 
+static const char *selection_name_at(size_t i) { return es_selection_types[i] ? es_selection_types[i]->name : NULL; }
+
 const es_selection_type *es_selection_lookup(const char *name) {
-  if (!name) return NULL;
-  for (size_t i = 0; es_selection_types[i]; i++)
-    if (strcmp(es_selection_types[i]->name, name) == 0) return es_selection_types[i];
-  return NULL;
+  long i = es_registry_find(selection_name_at, name);
+  return i < 0 ? NULL : es_selection_types[i];
 }
 
-void es_selection_names(char *buf, size_t len) {
-  if (!buf || len == 0) return;
-  buf[0] = '\0';
-  size_t used = 0;
-  for (size_t i = 0; es_selection_types[i]; i++) {
-    int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", es_selection_types[i]->name);
-    if (w < 0 || (size_t)w >= len - used) return; /* truncated, still NUL-terminated */
-    used += (size_t)w;
-  }
-}
+void es_selection_names(char *buf, size_t len) { es_registry_names(selection_name_at, buf, len); }
 
 /* ---- trial id -> index ---------------------------------------------- */
 

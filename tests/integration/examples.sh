@@ -33,4 +33,17 @@ t = json.load(open('$TMP/digits_asha/front.json'))['trials']
 e = sorted(x['energy_j'] for x in t)
 a = max(x['metrics']['accuracy'] for x in t)
 sys.exit(0 if len(t) >= 3 and e[-1] > 4 * e[0] and a > 0.9 else 1)"
+# The spec shown in README.md validates and runs (a few trials, 2 epochs).
+$PY - "$ROOT/README.md" "$TMP/readme.json" "$BIN" <<'PYEOF'
+import json, re, sys
+text = open(sys.argv[1]).read()
+spec = json.loads(re.search(r"## The spec file\n\n```json\n(.*?)```", text, re.S).group(1))
+spec["command"][0] = spec["command"][0].replace("build", sys.argv[3], 1)
+spec["budget"] = {"trials": 3}
+spec["resource"]["max"] = 2
+json.dump(spec, open(sys.argv[2], "w"))
+PYEOF
+check "README's spec validates" "$ES" validate "$TMP/readme.json"
+"$ES" run "$TMP/readme.json" -o "$TMP/readme" --quiet 2>/dev/null
+check "README's spec runs (exit 0)" [ $? -eq 0 ]
 finish

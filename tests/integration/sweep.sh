@@ -279,4 +279,15 @@ check "nsga2+asha: decisions follow the rule (independent check)" $PY "$HERE/che
 check "nsga2+asha: front (independent check)" $PY "$HERE/check_front.py" nsga2
 check "nsga2+asha: every proposal is within bounds" $PY -c "import csv,sys; sys.exit(0 if all(0 <= float(r['x']) <= 1 for r in csv.DictReader(open('nsga2/trials.csv'))) else 1)"
 
+# --- meters: what can be used here, and why not ------------------------------------
+mkdir -p empty-powercap
+ECOSWEEP_POWERCAP_ROOT=$TMP/no-such-dir "$ES" meters > meters.txt
+check "meters: says why there is no RAPL" grep -q '^rapl .*unavailable.*no RAPL powercap interface' meters.txt
+check "meters: the estimate is labelled an estimate" grep -q '^estimate .*available.*\[estimate\]' meters.txt
+mkdir -p pc/intel-rapl:0
+echo package-0 > pc/intel-rapl:0/name; echo 5 > pc/intel-rapl:0/energy_uj; echo 1000000 > pc/intel-rapl:0/max_energy_range_uj
+ECOSWEEP_POWERCAP_ROOT=$TMP/pc "$ES" meters > meters2.txt
+check "meters: a fixture package is seen through ECOSWEEP_POWERCAP_ROOT" grep -q 'readable here (package-0)' meters2.txt
+check "meters --json is a list with why" sh -c "'$ES' meters --json | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(\"why\" in m and \"available\" in m for m in d) else 1)'"
+
 finish

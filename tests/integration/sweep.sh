@@ -280,7 +280,6 @@ check "nsga2+asha: front (independent check)" $PY "$HERE/check_front.py" nsga2
 check "nsga2+asha: every proposal is within bounds" $PY -c "import csv,sys; sys.exit(0 if all(0 <= float(r['x']) <= 1 for r in csv.DictReader(open('nsga2/trials.csv'))) else 1)"
 
 # --- meters: what can be used here, and why not ------------------------------------
-mkdir -p empty-powercap
 ECOSWEEP_POWERCAP_ROOT=$TMP/no-such-dir "$ES" meters > meters.txt
 check "meters: says why there is no RAPL" grep -q '^rapl .*unavailable.*no RAPL powercap interface' meters.txt
 check "meters: the estimate is labelled an estimate" grep -q '^estimate .*available.*\[estimate\]' meters.txt

@@ -289,4 +289,23 @@ ECOSWEEP_POWERCAP_ROOT=$TMP/pc "$ES" meters > meters2.txt
 check "meters: a fixture package is seen through ECOSWEEP_POWERCAP_ROOT" grep -q 'readable here (package-0)' meters2.txt
 check "meters --json is a list with why" sh -c "'$ES' meters --json | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(\"why\" in m and \"available\" in m for m in d) else 1)'"
 
+# --- a flooding trial is capped; a trial that ignores "stop" is ended -------------
+cat > flood.json <<'J'
+{"command": ["./modes.sh", "flood"], "parameters": {"x": {"type": "int", "low": 1, "high": 1}},
+ "objectives": [{"metric": "score", "goal": "max"}], "strategy": {"sampler": "grid"}, "workers": {"log_cap_bytes": 1000}}
+J
+"$ES" run flood.json -o flood --quiet
+check "flood: trial completes" grep -q ',completed,exit:0,' flood/trials.csv
+check "flood: stdout.log is capped near log_cap_bytes" [ "$(wc -c < flood/trials/0/stdout.log)" -lt 1200 ]
+check "flood: the log says it was truncated" grep -q 'log truncated' flood/trials/0/stdout.log
+cat > deaf.json <<'J'
+{"command": ["./modes.sh", "deaf"], "parameters": {"x": {"type": "int", "low": 1, "high": 1}},
+ "objectives": [{"metric": "score", "goal": "max"}], "meters": ["reported"], "strategy": {"sampler": "grid"},
+ "budget": {"trial_energy_j": 15}, "workers": {"grace_s": 0.3}}
+J
+"$ES" run deaf.json -o deaf --quiet
+check "deaf: ended as stopped by its budget" grep -q ',stopped,budget:trial_energy_j,' deaf/trials.csv
+check "deaf: every report after stop got stop again" [ "$(grep -c 'reply=stop' deaf/trials/0/stderr.log)" -eq 4 ]
+check "deaf: killed within the grace periods, not after its 30 s sleep" $PY -c "import csv,sys; r=list(csv.DictReader(open('deaf/trials.csv')))[0]; sys.exit(0 if float(r['wall_s']) < 5 else 1)"
+
 finish

@@ -21,6 +21,9 @@ energy)   # reports its own cumulative joules (for the reported meter): 10 J a s
           for s in 1 2 3 4 5 6 7 8 9 10; do report "{\"step\": $s, \"metrics\": {\"score\": $s, \"energy_j\": $((s * 10))}}"
             [ "$reply" = stop ] && exit 0; done; exit 0 ;;
 precise)  report '{"step": 1, "metrics": {"score": 0.30000000000000004}}'; exit 0 ;;
+flood)    report '{"step": 1, "metrics": {"score": 1}}'; head -c 1000000 /dev/zero | tr '\0' 'x'; exit 0 ;;
+deaf)     # ignores "stop": keeps reporting, then sleeps
+          for s in 1 2 3 4 5; do report "{\"step\": $s, \"metrics\": {\"score\": 1, \"energy_j\": $((s * 10))}}"; echo "reply=$reply" >&2; done; sleep 30 ;;
 early)    exec 3>&-; sleep 0.2; echo '@ecosweep {"step": 1, "metrics": {"score": 0.5}}'; exit 0 ;;
 *)        echo "unknown mode $mode" >&2; exit 64 ;;
 esac

@@ -114,7 +114,7 @@ test: all $(UNIT_BIN)
 
 test-asan:
 	@$(MAKE) -s check-deps EXTRA_DEBS="$(TEST_DEBS) clang libclang-rt-14-dev"
-	$(MAKE) BUILD=build/asan CC=clang \
+	ECOSWEEP_SANITIZED=1 $(MAKE) BUILD=build/asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 

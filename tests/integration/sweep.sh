@@ -308,4 +308,13 @@ check "deaf: ended as stopped by its budget" grep -q ',stopped,budget:trial_ener
 check "deaf: every report after stop got stop again" [ "$(grep -c 'reply=stop' deaf/trials/0/stderr.log)" -eq 4 ]
 check "deaf: killed within the grace periods, not after its 30 s sleep" $PY -c "import csv,sys; r=list(csv.DictReader(open('deaf/trials.csv')))[0]; sys.exit(0 if float(r['wall_s']) < 5 else 1)"
 
+# --- valgrind: no leak on a whole run; its missing pidfd_open exercises the
+# --- fallback that reaps children with a timer ----------------------------------
+if command -v valgrind >/dev/null 2>&1 && ! [ -n "${ECOSWEEP_SANITIZED:-}" ]; then
+  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 -q \
+    "$ES" run toy.json -o vg --quiet > vg.log 2>&1
+  check "valgrind: a whole sweep runs clean, no leak" [ $? -eq 0 ]
+  check "valgrind: every trial reaped without pidfds" [ "$(grep -c ',completed,exit:0,' vg/trials.csv)" -eq 12 ]
+fi
+
 finish

@@ -170,6 +170,10 @@ int es_params_from_json(const es_space *space, const cJSON *obj, double *point, 
 void es_journal_state_free(es_journal_state *st) {
   es_spec_free(&st->spec);
   free(st->spec_hash);
+  free(st->workdir);
+  for (size_t i = 0; i < st->n_rungs; i++) free(st->rungs[i].obj);
+  free(st->rungs);
+  free(st->pgids);
   es_recordset_free(&st->records);
   memset(st, 0, sizeof *st);
 }
@@ -229,6 +233,8 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     const char *h = str(ev, "spec_hash");
     st->spec_hash = h ? strdup(h) : NULL;
     st->seed = (unsigned long)num(ev, "seed", 0);
+    free(st->workdir);
+    st->workdir = str(ev, "workdir") ? strdup(str(ev, "workdir")) : NULL;
     st->has_sweep = 1;
     return 0;
   }
@@ -260,6 +266,11 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     }
     r->attempt = (int)num(ev, "attempt", 1);
     r->status = ES_STATUS_PENDING;
+    size_t idx = (size_t)(r - st->records.v);
+    long *pg = realloc(st->pgids, st->records.cap * sizeof *pg);
+    if (!pg) return -ENOMEM;
+    st->pgids = pg;
+    st->pgids[idx] = (long)num(ev, "pgid", 0);
     r->end_seq = 0;
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(ev, "params");
     char perr[256];
@@ -275,6 +286,25 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     return -EINVAL;
   }
   if (strcmp(event, "report") == 0) {
+    const cJSON *rung = cJSON_GetObjectItemCaseSensitive(ev, "rung");
+    if (cJSON_IsNumber(rung)) { /* keep it for resume's replay of the rungs */
+      size_t k = st->spec.n_objectives;
+      es_rung_event *nr = realloc(st->rungs, (st->n_rungs + 1) * sizeof *nr);
+      if (!nr) return -ENOMEM;
+      st->rungs = nr;
+      es_rung_event *re = &st->rungs[st->n_rungs];
+      re->id = id;
+      re->rung = rung->valuedouble;
+      re->obj = malloc((k ? k : 1) * sizeof *re->obj);
+      if (!re->obj) return -ENOMEM;
+      const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(ev, "metrics");
+      for (size_t j = 0; j < k; j++) {
+        const es_objective *o = &st->spec.objectives[j];
+        double v = strcmp(o->metric, "energy_j") == 0 ? num(ev, "energy_j", NAN) : num(metrics, o->metric, NAN);
+        re->obj[j] = o->maximize ? -v : v;
+      }
+      st->n_rungs++;
+    }
     r->has_step = 1;
     r->step = num(ev, "step", r->step);
     r->n_reports++;

@@ -38,8 +38,15 @@ int es_journal_flush(es_journal *j);
 /* Flush, then close. */
 int es_journal_close(es_journal *j);
 
-/* What a journal holds. */
+/* A report that reached a rung, as resume replays it into the rungs. */
 typedef struct {
+  long id;
+  double rung;   /* the rung level decided at that report */
+  double *obj;   /* the objectives at that report, minimisation form (k values) */
+} es_rung_event;
+
+/* What a journal holds. */
+typedef struct es_journal_state {
   int has_sweep;         /* a "sweep" event was found */
   es_spec spec;          /* rebuilt from the sweep event's embedded spec */
   char *spec_hash;       /* as recorded */
@@ -49,6 +56,10 @@ typedef struct {
   long n_ends;
   int torn_tail;         /* the last line was incomplete and skipped */
   int finished;          /* a "finish" event was found */
+  char *workdir;         /* where the trials ran (from the sweep event) */
+  es_rung_event *rungs;  /* every rung decision, in journal order */
+  size_t n_rungs;
+  long *pgids;           /* per record (same index): the process group of its last start */
   double overhead_j, ecosweep_j, total_j, wall_s; /* from "finish" */
 } es_journal_state;
 

@@ -40,6 +40,8 @@ static const char usage_text[] =
     "  front DIR [--format table|json|csv] [--max-energy J] [--min METRIC=V]\n"
     "                      print the Pareto front of a sweep, optionally only\n"
     "                      trials under J joules or with METRIC >= V\n"
+    "  resume DIR [--quiet] continue an interrupted sweep: ended trials keep their\n"
+    "                      results, trials that were running start again\n"
     "  validate SPEC.json  check a spec file; exit 2 with the first error\n"
     "  meters [--json]     list the meters and whether they can be used here\n"
     "  --help, --version\n"
@@ -53,7 +55,7 @@ static const char usage_text[] =
     "trial failed, workers.max_failures, I/O error); 2 bad usage or bad spec;\n"
     "130/143 stopped by SIGINT/SIGTERM after writing every output.\n"
     "\n"
-    "Not in this version yet: resume, report, measure.\n";
+    "Not in this version yet: report, measure.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "ecosweep: ");
@@ -149,6 +151,65 @@ static int cmd_run(int argc, char **argv) {
   opt.dir = dir;
   int status = es_sweep_run(&spec, &opt);
   es_spec_free(&spec);
+  return status;
+}
+
+static int cmd_resume(int argc, char **argv) {
+  const char *dir = NULL;
+  es_run_options opt = {0};
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+      opt.quiet = 1;
+    else if (argv[i][0] == '-' && argv[i][1])
+      return usage_error("resume: unknown option %s", argv[i]);
+    else if (!dir)
+      dir = argv[i];
+    else
+      return usage_error("resume: unexpected argument %s", argv[i]);
+  }
+  if (!dir) return usage_error("resume: expects DIR%s", "");
+  char abs[2 * PATH_MAX + 2], cwd[PATH_MAX], path[2 * PATH_MAX + 32], err[1024];
+  if (dir[0] == '/')
+    snprintf(abs, sizeof abs, "%s", dir);
+  else if (getcwd(cwd, sizeof cwd))
+    snprintf(abs, sizeof abs, "%s/%s", cwd, dir);
+  else
+    return usage_error("resume: cannot read the current directory%s", "");
+  size_t n = strlen(abs);
+  while (n > 1 && abs[n - 1] == '/') abs[--n] = '\0';
+  snprintf(path, sizeof path, "%s/journal.jsonl", abs);
+  es_journal_state st;
+  if (es_journal_replay(path, &st, err, sizeof err) != 0) {
+    fprintf(stderr, "ecosweep: %s\n", err);
+    es_journal_state_free(&st);
+    return 2;
+  }
+  if (st.torn_tail) fprintf(stderr, "ecosweep: %s: the last line is incomplete and was skipped\n", path);
+  size_t open_trials = 0;
+  for (size_t i = 0; i < st.records.n; i++)
+    open_trials += st.records.v[i].status == ES_STATUS_PENDING || st.records.v[i].status == ES_STATUS_KILLED;
+  /* The sweep runs as it was started: its spec (from the journal), its
+   * trials' directory, its seed, its output directory. */
+  es_spec spec = st.spec;
+  memset(&st.spec, 0, sizeof st.spec);
+  if (st.workdir) {
+    free(spec.workdir);
+    spec.workdir = st.workdir;
+    st.workdir = NULL;
+  }
+  spec.seed = st.seed;
+  spec.has_seed = 1;
+  if (st.finished && open_trials == 0 && (!spec.budget.has_trials || (long)st.records.n >= spec.budget.trials)) {
+    printf("%s: the sweep has finished; nothing to resume\n", abs);
+    es_spec_free(&spec);
+    es_journal_state_free(&st);
+    return 0;
+  }
+  opt.dir = abs;
+  opt.resume = &st;
+  int status = es_sweep_run(&spec, &opt);
+  es_spec_free(&spec);
+  es_journal_state_free(&st);
   return status;
 }
 
@@ -273,7 +334,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
   if (!strcmp(cmd, "front")) return cmd_front(argc - 2, argv + 2);
   if (!strcmp(cmd, "meters")) return cmd_meters(argc - 2, argv + 2);
-  if (!strcmp(cmd, "resume") || !strcmp(cmd, "report") || !strcmp(cmd, "measure"))
+  if (!strcmp(cmd, "resume")) return cmd_resume(argc - 2, argv + 2);
+  if (!strcmp(cmd, "report") || !strcmp(cmd, "measure"))
     return usage_error("%s: not available in this version yet", cmd);
   return usage_error("unknown command %s", cmd);
 }

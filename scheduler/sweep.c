@@ -29,6 +29,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
@@ -148,6 +149,8 @@ struct es_sweep {
   uint64_t start_ns;
   char **base_env;       /* the trials' environment minus per-trial variables */
   int trials_fd;         /* DIR/trials, where trial directories are made */
+  size_t *relaunch;      /* resume: records of trials to start again */
+  size_t n_relaunch, relaunch_next;
 };
 
 static double rusage_cpu(const struct rusage *r) {
@@ -940,34 +943,52 @@ static int launch_one(es_sweep *s) {
   size_t np = sp->space.n;
   double *point = malloc((np ? np : 1) * sizeof *point);
   if (!point) return -1;
-  int rc = es_sampler_next(s->sampler, point);
-  if (rc == ES_SAMPLER_EXHAUSTED) {
-    free(point);
-    return 1;
-  }
-  long id = s->next_id++;
-  es_record *r = es_recordset_add(&s->records, id, np);
+  es_record *r;
+  long id;
+  size_t bracket = 0, rec;
+  int resumed = s->relaunch_next < s->n_relaunch;
   es_trial *t = calloc(1, sizeof *t);
-  if (!r || !t) {
+  if (!t) {
     free(point);
-    free(t);
     return -1;
   }
-  memcpy(r->params, point, np * sizeof *point);
-  size_t bracket = 0;
-  if (s->halving && es_halving_assign(s->halving, id, &bracket) != 0) {
-    free(point);
-    free(t);
-    return -1;
+  if (resumed) {
+    /* resume: a trial that was running when the sweep stopped starts
+     * again with its id, parameters and directory (ECOSWEEP_RESUMED=1). */
+    rec = s->relaunch[s->relaunch_next++];
+    r = &s->records.v[rec];
+    id = r->id;
+    memcpy(point, r->params, np * sizeof *point);
+    r->attempt++;
+    r->has_step = 0;
+    r->step = 0;
+    r->n_reports = 0;
+    if (r->has_metric) memset(r->has_metric, 0, r->n_metric);
+  } else {
+    int rc = es_sampler_next(s->sampler, point);
+    if (rc == ES_SAMPLER_EXHAUSTED) {
+      free(point);
+      free(t);
+      return 1;
+    }
+    id = s->next_id++;
+    r = es_recordset_add(&s->records, id, np);
+    if (!r || (s->halving && es_halving_assign(s->halving, id, &bracket) != 0)) {
+      free(point);
+      free(t);
+      return -1;
+    }
+    memcpy(r->params, point, np * sizeof *point);
+    rec = s->records.n - 1;
+    s->launched++;
   }
   t->sweep = s;
   t->id = id;
-  t->rec = s->records.n - 1;
+  t->rec = rec;
   t->log_fd[0] = t->log_fd[1] = -1;
   t->pidfd = -1;
   es_linebuf_init(&t->chan_lb, ES_REPORT_MAX);
   es_linebuf_init(&t->out_lb, ES_REPORT_MAX + sizeof at_prefix);
-  s->launched++;
 
   char tdir[PATH_MAX], err[512];
   snprintf(tdir, sizeof tdir, "%s/trials/%ld", s->dir, id);
@@ -996,6 +1017,7 @@ static int launch_one(es_sweep *s) {
   extra[4] = xasprintf("ECOSWEEP_FD=3");
   for (int i = 0; i < 5; i++)
     if (!extra[i]) goto out;
+  if (resumed && !(extra[5] = xasprintf("ECOSWEEP_RESUMED=1"))) goto out;
   env = es_env_concat(s->base_env, extra);
   if (!env) goto out;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(po, O_CLOEXEC) != 0 ||
@@ -1005,7 +1027,7 @@ static int launch_one(es_sweep *s) {
   }
   t->start_ns = t->sampled_ns = uv_hrtime();
   es_child child;
-  rc = es_local_spawn(argv, env, sp->workdir, po[1], pe[1], sv[1], &child);
+  int rc = es_local_spawn(argv, env, sp->workdir, po[1], pe[1], sv[1], &child);
   close(sv[1]), close(po[1]), close(pe[1]);
   sv[1] = po[1] = pe[1] = -1;
   uv_pipe_init(s->loop, &t->out, 0);
@@ -1026,7 +1048,7 @@ static int launch_one(es_sweep *s) {
   }
 
   cJSON *ev = trial_event("start", id);
-  es_json_add_number(ev, "attempt", 1);
+  es_json_add_number(ev, "attempt", r->attempt);
   es_json_add_number(ev, "pid", t->pid);
   es_json_add_number(ev, "pgid", t->pid);
   cJSON_AddItemToObject(ev, "params", es_params_to_json(&sp->space, point));
@@ -1093,7 +1115,7 @@ static void halving_close(es_sweep *s) {
 
 static void launch_more(es_sweep *s) {
   while (!s->stopping && s->n_running - s->n_held < s->spec->workers.count) {
-    if (!budget_left(s)) {
+    if (s->relaunch_next >= s->n_relaunch && !budget_left(s)) {
       s->stopping = 1;
       break;
     }
@@ -1395,6 +1417,111 @@ static char *read_file(const char *path) {
   return buf;
 }
 
+/* ---- resume ----------------------------------------------------------------- */
+
+/* End what is left of a trial of the interrupted run: every process in
+ * its process group that carries its ECOSWEEP_TRIAL_DIR (so a recycled
+ * pid or group is never touched). */
+static void kill_leftovers(es_sweep *s, long pgid, long id) {
+  if (pgid <= 1) return;
+  char want[PATH_MAX + 64];
+  int wl = snprintf(want, sizeof want, "ECOSWEEP_TRIAL_DIR=%s/trials/%ld", s->dir, id);
+  DIR *d = opendir("/proc");
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    char *end;
+    long pid = strtol(e->d_name, &end, 10);
+    if (*end || pid <= 1) continue;
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f) continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    long grp = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %ld", &grp) != 1 || grp != pgid) continue;
+    snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    static char env[1 << 16];
+    ssize_t m = read(fd, env, sizeof env - 1);
+    close(fd);
+    if (m <= 0) continue;
+    env[m] = '\0';
+    for (ssize_t i = 0; i < m; i += (ssize_t)strlen(env + i) + 1)
+      if (strncmp(env + i, want, (size_t)wl) == 0 && env[i + wl] == '\0') {
+        kill((pid_t)pid, SIGKILL);
+        break;
+      }
+  }
+  closedir(d);
+}
+
+/* Take over the replayed journal: ended trials keep their results; the
+ * sampler, the rungs and the budgets continue from where they were; the
+ * trials that had not ended are queued to start again. */
+static int resume_state(es_sweep *s, es_journal_state *st) {
+  s->records = st->records;
+  memset(&st->records, 0, sizeof st->records);
+  s->next_id = st->next_id;
+  s->launched = (long)s->records.n;
+  s->end_seq = st->n_ends;
+  s->relaunch = malloc((s->records.n ? s->records.n : 1) * sizeof *s->relaunch);
+  if (!s->relaunch) return -1;
+  for (size_t i = 0; i < s->records.n; i++) {
+    es_record *r = &s->records.v[i];
+    if (r->status == ES_STATUS_PENDING || r->status == ES_STATUS_KILLED) {
+      /* running when ecosweep died, or ended by its shutdown: not final */
+      if (r->status == ES_STATUS_PENDING) kill_leftovers(s, st->pgids ? st->pgids[i] : 0, r->id);
+      s->ended_joules += r->energy_j; /* an ended attempt's joules were spent */
+      r->status = ES_STATUS_PENDING;
+      r->end_seq = 0;
+      s->relaunch[s->n_relaunch++] = i;
+      continue;
+    }
+    s->ended_joules += r->energy_j;
+    if (r->status == ES_STATUS_FAILED || r->status == ES_STATUS_TIMEOUT) s->n_failed++;
+  }
+  /* The sampler draws the points it drew before (ids 0 .. next_id-1). */
+  double *point = malloc((s->spec->space.n ? s->spec->space.n : 1) * sizeof *point);
+  if (!point) return -1;
+  for (long i = 0; i < s->next_id; i++)
+    if (es_sampler_next(s->sampler, point) != 0) break;
+  free(point);
+  /* The rungs: the same brackets, the same results, in the same order. */
+  if (s->halving) {
+    for (size_t i = 0; i < s->records.n; i++) es_halving_assign(s->halving, s->records.v[i].id, NULL);
+    for (size_t i = 0; i < st->n_rungs; i++) {
+      es_decision d;
+      es_halving_report(s->halving, st->rungs[i].id, st->rungs[i].rung, st->rungs[i].obj, &d);
+    }
+    for (size_t i = 0; i < s->records.n; i++)
+      if (s->records.v[i].status != ES_STATUS_PENDING) es_halving_end(s->halving, s->records.v[i].id);
+    es_decision drop[32];
+    while (es_halving_released(s->halving, drop, 32) > 0) {
+    }
+  }
+  /* A learning sampler hears the finished trials again, in end order. */
+  if (s->sampler->type->tell)
+    for (long seq = 1; seq <= st->n_ends; seq++)
+      for (size_t i = 0; i < s->records.n; i++) {
+        es_record *r = &s->records.v[i];
+        if (r->end_seq == seq && (r->status == ES_STATUS_COMPLETED || r->status == ES_STATUS_STOPPED))
+          sampler_tell_final(s, r);
+      }
+  cJSON *ev = cJSON_CreateObject();
+  cJSON_AddStringToObject(ev, "event", "resume");
+  es_json_add_number(ev, "time", (double)time(NULL));
+  es_json_add_number(ev, "relaunch", (double)s->n_relaunch);
+  journal(s, ev);
+  say(s, "resuming %s: %zu trials ended, %zu to start again", s->spec->name, s->records.n - s->n_relaunch,
+      s->n_relaunch);
+  return 0;
+}
+
 int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   es_sweep s;
   memset(&s, 0, sizeof s);
@@ -1441,8 +1568,8 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     if (grid > 0 && (n == 0 || grid < n)) n = grid;
     if (n > 0) es_halving_set_trials(s.halving, n);
   }
-  char *spec_text = read_file(spec->path);
-  int rc = prepare_dir(spec, opt);
+  char *spec_text = opt->resume ? NULL : read_file(spec->path);
+  int rc = opt->resume ? 0 : prepare_dir(spec, opt);
   if (rc != 0) {
     es_sampler_free(s.sampler);
     es_halving_free(s.halving);
@@ -1471,7 +1598,15 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   }
   s.base_env = es_env_build(NULL, ES_CLIENT_DIR);
   es_recordset_init(&s.records);
-  journal(&s, sweep_event(&s, spec_text ? spec_text : "{}"));
+  if (opt->resume) {
+    if (resume_state(&s, opt->resume) != 0) {
+      fprintf(stderr, "ecosweep: %s: out of memory while resuming\n", opt->dir);
+      s.io_error = 1;
+      s.stopping = 1;
+    }
+  } else {
+    journal(&s, sweep_event(&s, spec_text ? spec_text : "{}"));
+  }
   free(spec_text);
   say(&s, "sweep %s: %d workers, meter %s%s, output %s", spec->name, spec->workers.count, s.meter->name,
       s.meter->estimate ? " (an estimate)" : "", opt->dir);
@@ -1552,6 +1687,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   es_sampler_free(s.sampler);
   es_halving_free(s.halving);
   es_env_free(s.base_env);
+  free(s.relaunch);
   close(s.trials_fd);
   uv_loop_close(s.loop);
   return status;

@@ -10,10 +10,15 @@
 
 #include "spec.h"
 
+struct es_journal_state;
+
 typedef struct {
   const char *dir; /* output directory (absolute) */
   int quiet;       /* no progress lines */
   int force;       /* reuse the directory of another sweep */
+  /* resume: the replayed journal of dir. Its records move into the sweep;
+   * trials that had not ended are started again with the same ids. */
+  struct es_journal_state *resume;
 } es_run_options;
 
 /* Run the sweep to its end. Returns the process exit status (DESIGN §2):

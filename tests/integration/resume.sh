@@ -1,0 +1,85 @@
+#!/bin/sh
+# Crash and resume: SIGKILL the scheduler at several moments of a sweep,
+# then `ecosweep resume`: no ended trial is lost, changed or duplicated,
+# the sweep completes to its budget, and it ends with the same trials and
+# front as an uninterrupted run (1 worker, same seed, a deterministic
+# trial, the reported meter, asha).
+. "$(dirname "$0")/common.inc"
+cd "$TMP" || exit 1
+cat > det.sh <<'T'
+#!/bin/sh
+# deterministic: the score depends on x and the step; 10 J a step
+s=1
+while [ $s -le "$ECOSWEEP_MAX_RESOURCE" ]; do
+  sleep 0.02
+  printf '{"step": %d, "metrics": {"score": %s, "energy_j": %d}}\n' $s "$(awk "BEGIN{print $1 * (1 - 1/($s + 1))}")" $((s * 10)) >&3
+  read -r reply <&3 || exit 0
+  [ "$reply" = stop ] && exit 0
+  s=$((s + 1))
+done
+T
+chmod +x det.sh
+cat > det.json <<'J'
+{"command": ["./det.sh", "{x}"], "parameters": {"x": {"type": "float", "low": 0, "high": 1}},
+ "objectives": [{"metric": "score", "goal": "max"}, {"metric": "energy_j", "goal": "min"}],
+ "meters": ["reported"], "resource": {"min": 1, "max": 9, "eta": 3},
+ "strategy": {"halving": "asha", "selection": "pareto"}, "budget": {"trials": 20}, "workers": {"count": 1}, "seed": 11}
+J
+"$ES" run det.json -o ref --quiet
+check "uninterrupted run exits 0" [ $? -eq 0 ]
+cut -d, -f1,2,3,5,6,7,8 ref/trials.csv > ref.txt
+
+# kill points: fixed ones plus a random one; the last case is killed twice
+r=$(awk 'BEGIN { srand(); printf "%.2f", 0.2 + rand() * 1.2 }')
+n=0
+for delays in 0.25 0.7 1.3 "$r" "0.4 0.5"; do
+  n=$((n + 1))
+  rm -rf run$n
+  "$ES" run det.json -o run$n --quiet 2>/dev/null &
+  pid=$!
+  for d in $delays; do
+    sleep "$d"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    # more kill points to come: resume, and kill the resume itself
+    if [ "$d" != "${delays##* }" ]; then
+      "$ES" resume run$n --quiet 2>/dev/null &
+      pid=$!
+    fi
+  done
+  "$ES" resume run$n --quiet 2>/dev/null
+  check "kill -9 at ${delays}s, resume: exits 0" [ $? -eq 0 ]
+  cut -d, -f1,2,3,5,6,7,8 run$n/trials.csv > run$n.txt
+  check "kill -9 at ${delays}s, resume: the same trials and results as uninterrupted" cmp -s ref.txt run$n.txt
+  dup=$(grep '"event":"end"' run$n/journal.jsonl | sed 's/.*"trial":\([0-9]*\).*/\1/' | sort | uniq -d | wc -l)
+  check "kill -9 at ${delays}s, resume: no trial ended twice" [ "$dup" -eq 0 ]
+  check "kill -9 at ${delays}s, resume: the front matches (independent check)" $PY "$HERE/check_front.py" run$n
+done
+
+# trials still running when ecosweep died are ended by resume, not left over
+cat > stubborn.sh <<'T'
+#!/bin/sh
+echo '{"step": 1, "metrics": {"score": 1}}' >&3
+read -r reply <&3
+exec sleep 60
+T
+chmod +x stubborn.sh
+cat > stub.json <<'J'
+{"command": ["./stubborn.sh"], "parameters": {"x": {"type": "int", "low": 1, "high": 2}},
+ "objectives": [{"metric": "score", "goal": "max"}], "strategy": {"sampler": "grid"},
+ "workers": {"count": 2, "timeout_s": 1, "grace_s": 0.2}}
+J
+"$ES" run stub.json -o stub --quiet 2>/dev/null &
+pid=$!
+sleep 0.5
+kill -9 $pid
+wait $pid 2>/dev/null
+sleep 0.2
+check "leftover trial processes exist after kill -9" pgrep -f "^sleep 60$"
+"$ES" resume stub --quiet 2>/dev/null
+sleep 0.3
+check "resume ends the leftovers of the killed run" sh -c "[ \$(pgrep -c -f '^sleep 60\$') -eq 0 ]"
+check "resumed trials start again as attempt 2" grep -q '"event":"start","trial":0,"attempt":2' stub/journal.jsonl
+"$ES" resume stub --quiet >resumed.txt 2>&1
+check "resuming a finished sweep says so and exits 0" grep -q 'nothing to resume' resumed.txt
+finish

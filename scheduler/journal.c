@@ -69,6 +69,14 @@ int es_journal_flush(es_journal *j) {
     off += (size_t)w;
   }
   j->len = 0;
+  j->unsynced = 1;
+  return 0;
+}
+
+int es_journal_sync(es_journal *j) {
+  if (j->fd < 0 || !j->unsynced) return 0;
+  if (fdatasync(j->fd) != 0) return -errno;
+  j->unsynced = 0;
   return 0;
 }
 
@@ -76,6 +84,8 @@ int es_journal_close(es_journal *j) {
   int rc = 0;
   if (j->fd >= 0) {
     rc = es_journal_flush(j);
+    int src = es_journal_sync(j);
+    if (rc == 0) rc = src;
     close(j->fd);
   }
   j->fd = -1;

@@ -5,9 +5,13 @@
  * es_journal_flush(), which the sweep calls once per loop turn (group
  * commit): one write(2) on an O_APPEND descriptor for all the events of a
  * turn, so a crash leaves at most one torn last line and loses at most the
- * events of the turn in progress. Durability policy of this version:
- * flushed events reach the kernel (they survive a crash of ecosweep, kill
- * -9 included); they are not fsync'd (a power loss may lose the last ones).
+ * events of the turn in progress. Durability policy: flushed events reach
+ * the kernel at once (they survive a crash of ecosweep, kill -9
+ * included), and es_journal_sync() makes them durable with fdatasync; the
+ * sweep calls it at most once a second while there is something new
+ * (Redis's "everysec") and when it closes the journal, so a power loss
+ * loses at most about a second of events. An fdatasync per event or per
+ * trial end would cost more than dispatching a short trial.
  *
  * Reading: es_journal_replay() rebuilds the trial records from the events;
  * a torn last line is tolerated and counted; any other bad line is an
@@ -26,6 +30,7 @@ typedef struct {
   char *path;
   char *buf;      /* events not yet written */
   size_t len, cap;
+  int unsynced;   /* written since the last fdatasync */
 } es_journal;
 
 /* Open (create) path for appending. 0 or -errno. */
@@ -35,7 +40,9 @@ int es_journal_open(es_journal *j, const char *path);
 int es_journal_append(es_journal *j, const cJSON *obj);
 /* Write every queued line. 0 or -errno (the lines stay queued). */
 int es_journal_flush(es_journal *j);
-/* Flush, then close. */
+/* fdatasync what was written, if anything. 0 or -errno. */
+int es_journal_sync(es_journal *j);
+/* Flush, sync, then close. */
 int es_journal_close(es_journal *j);
 
 /* A report that reached a rung, as resume replays it into the rungs. */

@@ -142,6 +142,7 @@ struct es_sweep {
   uv_signal_t sigint, sigterm;
   uv_timer_t reap_timer; /* polls children that have no pidfd */
   uv_prepare_t prepare;  /* flushes the journal once per loop turn */
+  uv_timer_t sync_timer; /* fdatasyncs the journal a second after a write */
   uv_timer_t wall_timer;
   uv_timer_t alert_timer; /* checks the alerts' budgets once a second */
   unsigned char *alert_fired; /* n_alerts x ES_ALERT_BUDGETS flags */
@@ -191,6 +192,15 @@ static void journal(es_sweep *s, cJSON *ev) {
   cJSON_Delete(ev);
 }
 
+static void sync_cb(uv_timer_t *h) {
+  es_sweep *s = h->data;
+  int rc = es_journal_sync(&s->journal);
+  if (rc != 0 && !s->io_error) {
+    fprintf(stderr, "ecosweep: %s: %s\n", s->journal.path, strerror(-rc));
+    s->io_error = 1;
+  }
+}
+
 /* Group commit: the events of one loop turn go out in one write. */
 static void journal_flush(es_sweep *s) {
   if (s->journal.len == 0) return;
@@ -199,6 +209,9 @@ static void journal_flush(es_sweep *s) {
     fprintf(stderr, "ecosweep: %s: %s\n", s->journal.path, strerror(-rc));
     s->io_error = 1;
   }
+  /* Durable within about a second (see journal.h). */
+  if (s->journal.unsynced && !uv_is_active((uv_handle_t *)&s->sync_timer))
+    uv_timer_start(&s->sync_timer, sync_cb, 1000, 0);
 }
 
 static cJSON *trial_event(const char *event, long id) {
@@ -1275,7 +1288,7 @@ static void sweep_maybe_done(es_sweep *s) {
   check_alerts(s);
   if (s->alert_procs) return; /* wait for alert commands */
   uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->reap_timer,
-                       (uv_handle_t *)&s->prepare,
+                       (uv_handle_t *)&s->prepare, (uv_handle_t *)&s->sync_timer,
                        (uv_handle_t *)&s->wall_timer, (uv_handle_t *)&s->alert_timer};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
     if (!uv_is_closing(hs[i])) uv_close(hs[i], sweep_close_cb);
@@ -1620,6 +1633,8 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   uv_signal_start(&s.sigterm, on_signal, SIGTERM);
   uv_timer_init(s.loop, &s.reap_timer);
   s.reap_timer.data = &s;
+  uv_timer_init(s.loop, &s.sync_timer);
+  s.sync_timer.data = &s;
   uv_prepare_init(s.loop, &s.prepare);
   s.prepare.data = &s;
   uv_prepare_start(&s.prepare, prepare_cb);

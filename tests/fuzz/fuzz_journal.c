@@ -6,7 +6,9 @@
  *
  * What it does not do: resume a sweep from the state (no trials run).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -38,7 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -153,6 +155,15 @@ struct es_sweep {
   size_t *relaunch;      /* resume: records of trials to start again */
   size_t n_relaunch, relaunch_next;
 };
+
+/* A running alert command: reaped like a trial, but nothing is recorded. */
+typedef struct es_alert_proc {
+  uv_poll_t poll;
+  pid_t pid;
+  int pidfd;
+  es_sweep *sweep;
+  struct es_alert_proc *next;
+} es_alert_proc;
 
 static double rusage_cpu(const struct rusage *r) {
   return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec * 1e-6 + (double)r->ru_stime.tv_sec +
@@ -859,6 +870,76 @@ static void maybe_finish(es_trial *t) {
 
 /* Reap t if its lead process has exited: exact CPU time from wait4, and
  * whatever it left in its process group goes with it. */
+/* ---- orphans ------------------------------------------------------------
+ *
+ * ecosweep is a child subreaper (prctl PR_SET_CHILD_SUBREAPER): a process
+ * a trial leaves behind - one that called setsid to leave the trial's
+ * process group included - is re-parented to ecosweep when its parent
+ * dies, instead of to init. Whenever a trial ends, every such adopted
+ * child whose ECOSWEEP_TRIAL_DIR names a trial that is no longer running
+ * is killed with its process group, and adopted children that have exited
+ * are reaped by pid (never waitpid(-1): trials are reaped through their
+ * pidfds). So no process of a trial outlives it. */
+
+static int is_trial_leader(es_sweep *s, pid_t pid) {
+  for (es_trial *t = s->running; t; t = t->next_running)
+    if (t->pid == pid && !t->exited) return 1;
+  for (es_alert_proc *a = s->alert_procs; a; a = a->next)
+    if (a->pid == pid) return 1;
+  return 0;
+}
+
+/* The trial id an adopted process belongs to (from its environment), or -1. */
+static long orphan_trial(es_sweep *s, pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  static char env[1 << 16];
+  ssize_t m = read(fd, env, sizeof env - 1);
+  close(fd);
+  if (m <= 0) return -1;
+  env[m] = '\0';
+  char prefix[PATH_MAX + 32];
+  int pl = snprintf(prefix, sizeof prefix, "ECOSWEEP_TRIAL_DIR=%s/trials/", s->dir);
+  for (ssize_t i = 0; i < m; i += (ssize_t)strlen(env + i) + 1)
+    if (strncmp(env + i, prefix, (size_t)pl) == 0) {
+      char *end;
+      long id = strtol(env + i + pl, &end, 10);
+      return *end == '\0' ? id : -1;
+    }
+  return -1;
+}
+
+static void orphans_sweep(es_sweep *s, int all) {
+  char path[64], buf[8192];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+    pid_t pid = (pid_t)strtol(tok, NULL, 10);
+    if (pid <= 1 || is_trial_leader(s, pid)) continue;
+    long id = orphan_trial(s, pid);
+    int owner_running = 0;
+    for (es_trial *t = s->running; t && id >= 0; t = t->next_running)
+      owner_running |= t->id == id && !t->exited;
+    if (id >= 0 && (all || !owner_running)) {
+      kill(-pid, SIGKILL); /* it leads its own group after setsid */
+      kill(pid, SIGKILL);
+    }
+    int status;
+    if (all && id >= 0)
+      waitpid(pid, &status, 0);
+    else
+      waitpid(pid, &status, WNOHANG);
+  }
+}
+
 static void trial_reap(es_trial *t) {
   if (t->exited) return;
   double cpu;
@@ -866,6 +947,7 @@ static void trial_reap(es_trial *t) {
   t->exited = 1;
   t->cpu_final = cpu;
   es_local_kill_group(t->pid, SIGKILL);
+  orphans_sweep(t->sweep, 0);
   if (t->pidfd >= 0) uv_poll_stop(&t->exit_poll);
   maybe_finish(t);
 }
@@ -1156,14 +1238,6 @@ static void launch_more(es_sweep *s) {
 
 /* ---- alerts ------------------------------------------------------------------ */
 
-/* A running alert command: reaped like a trial, but nothing is recorded. */
-typedef struct es_alert_proc {
-  uv_poll_t poll;
-  pid_t pid;
-  int pidfd;
-  es_sweep *sweep;
-  struct es_alert_proc *next;
-} es_alert_proc;
 
 static void alert_proc_closed(uv_handle_t *h) {
   es_alert_proc *a = h->data;
@@ -1600,6 +1674,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  prctl(PR_SET_CHILD_SUBREAPER, 1); /* trials' orphans come to us (see orphans_sweep) */
   snprintf(path, sizeof path, "%s/trials", opt->dir);
   s.trials_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s.trials_fd < 0) {
@@ -1650,6 +1725,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
 
   launch_more(&s);
   uv_run(s.loop, UV_RUN_DEFAULT);
+  orphans_sweep(&s, 1);
   free(s.alert_fired);
 
   /* Totals: the estimate meter also models ecosweep's own CPU time; it

@@ -317,4 +317,15 @@ if command -v valgrind >/dev/null 2>&1 && ! [ -n "${ECOSWEEP_SANITIZED:-}" ]; th
   check "valgrind: every trial reaped without pidfds" [ "$(grep -c ',completed,exit:0,' vg/trials.csv)" -eq 12 ]
 fi
 
+# --- setsid orphans: re-parented to ecosweep (subreaper) and ended -----------------
+cat > orphan.json <<'J'
+{"command": ["./modes.sh", "orphan"], "parameters": {"x": {"type": "int", "low": 1, "high": 3}},
+ "objectives": [{"metric": "score", "goal": "max"}], "strategy": {"sampler": "grid"}, "workers": {"count": 2}}
+J
+"$ES" run orphan.json -o orphan --quiet
+check "orphans: the trials complete" [ "$(grep -c ',completed,exit:0,' orphan/trials.csv)" -eq 3 ]
+sleep 0.3
+check "orphans: no setsid'd process of a trial outlives the sweep" sh -c "! pgrep -f '^sleep 6[12]\$'"
+check "orphans: ecosweep adopts them (subreaper), not init" sh -c "[ -s orphan/trials/0/adopter ] && [ \$(tr -d ' ' < orphan/trials/0/adopter) -ne 1 ]"
+
 finish

@@ -24,6 +24,12 @@ precise)  report '{"step": 1, "metrics": {"score": 0.30000000000000004}}'; exit 
 flood)    report '{"step": 1, "metrics": {"score": 1}}'; head -c 1000000 /dev/zero | tr '\0' 'x'; exit 0 ;;
 deaf)     # ignores "stop": keeps reporting, then sleeps
           for s in 1 2 3 4 5; do report "{\"step\": $s, \"metrics\": {\"score\": 1, \"energy_j\": $((s * 10))}}"; echo "reply=$reply" >&2; done; sleep 30 ;;
+orphan)   # leaves grandchildren that escaped its process group and session;
+          # one notes who adopted it once its parent is gone
+          setsid sh -c 'exec sleep 61' </dev/null >/dev/null 2>&1 &
+          sh -c 'setsid sh -c "sleep 0.2; ps -o ppid= -p \$\$ > \"\$ECOSWEEP_TRIAL_DIR/adopter\"; exec sleep 62" </dev/null >/dev/null 2>&1 &'
+          sleep 0.5   # let them leave the group before the trial ends
+          report '{"step": 1, "metrics": {"score": 1}}'; exit 0 ;;
 early)    exec 3>&-; sleep 0.2; echo '@ecosweep {"step": 1, "metrics": {"score": 0.5}}'; exit 0 ;;
 *)        echo "unknown mode $mode" >&2; exit 64 ;;
 esac

@@ -6,6 +6,7 @@
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      dispatch overhead (ratio against a baseline), a 10,000-trial load, rung scaling
 #   make bench-search  ecosweep's search strategies against Optuna (joules to 80/90/95 % HV)
+#   make fuzz       libFuzzer on the spec parser, report lines and journal replay (60 s each)
 #   make install PREFIX=/usr/local
 
 PREFIX  ?= /usr/local
@@ -45,7 +46,7 @@ EX_BIN  := $(BUILD)/examples/digits_trial $(BUILD)/examples/bench_trial $(BUILD)
 # from the build tree; `make install` bakes in the installed copy instead.
 SRC_CLIENT_DIR := $(CURDIR)/workers/client
 
-.PHONY: all demo test test-asan bench bench-search install deps check-deps clean examples
+.PHONY: all demo test test-asan bench bench-search fuzz fuzz-smoke install deps check-deps clean examples
 
 all: $(BUILD)/ecosweep examples
 
@@ -126,6 +127,16 @@ bench: all $(BUILD)/bench/rung_scaling
 $(BUILD)/bench/rung_scaling: tests/bench/rung_scaling.c $(BUILD)/libecosweep.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) -I. -o $@ $< $(BUILD)/libecosweep.a $(ES_LDLIBS) $(LDLIBS)
+
+# libFuzzer targets (spec parser, report lines, journal replay) with clang,
+# ASan and UBSan: `make fuzz` runs each 60 s; CI runs a 10 s smoke.
+fuzz:
+	@$(MAKE) -s check-deps EXTRA_DEBS="clang libclang-rt-14-dev"
+	sh tests/fuzz/run.sh $(BUILD) 60
+
+fuzz-smoke:
+	@$(MAKE) -s check-deps EXTRA_DEBS="clang libclang-rt-14-dev"
+	sh tests/fuzz/run.sh $(BUILD) 10
 
 # Search benchmark: ecosweep's strategies against Optuna on the surrogate
 # (installs python3-optuna when run as root).

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,14 @@ static double num(const cJSON *o, const char *key, double dflt) {
   return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* A whole number in [lo, hi] from key, else dflt: a journal may be edited
+ * or corrupt, and converting an out-of-range double to an integer type is
+ * undefined behaviour (found by tests/fuzz/fuzz_journal). */
+static double whole(const cJSON *o, const char *key, double lo, double hi, double dflt) {
+  double v = num(o, key, dflt);
+  return isfinite(v) && v == floor(v) && v >= lo && v <= hi ? v : dflt;
+}
+
 static const char *str(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
   return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -242,7 +251,7 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     free(st->spec_hash);
     const char *h = str(ev, "spec_hash");
     st->spec_hash = h ? strdup(h) : NULL;
-    st->seed = (unsigned long)num(ev, "seed", 0);
+    st->seed = (unsigned long)whole(ev, "seed", 0, 9007199254740992.0, 0);
     free(st->workdir);
     st->workdir = str(ev, "workdir") ? strdup(str(ev, "workdir")) : NULL;
     st->has_sweep = 1;
@@ -263,7 +272,8 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     snprintf(err, err_len, "\"%s\" event before the sweep event", event);
     return -EINVAL;
   }
-  if (!cJSON_IsNumber(tid) || tid->valuedouble < 0 || tid->valuedouble != floor(tid->valuedouble)) {
+  if (!cJSON_IsNumber(tid) || tid->valuedouble < 0 || tid->valuedouble != floor(tid->valuedouble) ||
+      tid->valuedouble > 9007199254740992.0) {
     snprintf(err, err_len, "\"%s\" event without a trial id", event);
     return -EINVAL;
   }
@@ -274,13 +284,13 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
       r = es_recordset_add(&st->records, id, st->spec.space.n);
       if (!r) return -ENOMEM;
     }
-    r->attempt = (int)num(ev, "attempt", 1);
+    r->attempt = (int)whole(ev, "attempt", 1, INT_MAX, 1);
     r->status = ES_STATUS_PENDING;
     size_t idx = (size_t)(r - st->records.v);
     long *pg = realloc(st->pgids, st->records.cap * sizeof *pg);
     if (!pg) return -ENOMEM;
     st->pgids = pg;
-    st->pgids[idx] = (long)num(ev, "pgid", 0);
+    st->pgids[idx] = (long)whole(ev, "pgid", 0, 4194304.0 * 1024, 0);
     r->end_seq = 0;
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(ev, "params");
     char perr[256];

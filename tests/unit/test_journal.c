@@ -154,12 +154,60 @@ static void no_sweep_event(void **state) {
   es_journal_state_free(&st);
 }
 
+/* Regression (tests/fuzz/crashes): huge numbers where the journal holds
+ * integers were converted to int/long without a range check (undefined
+ * behaviour, caught under UBSan). They now fall back to defaults or fail
+ * the replay with a message. */
+static void huge_numbers_are_not_undefined_behaviour(void **state) {
+  (void)state;
+  const char *lines[] = {
+      "{\"event\":\"start\",\"trial\":0,\"attempt\":1e12,\"params\":{\"lr\":0.1,\"opt\":3}}",
+      "{\"event\":\"start\",\"trial\":1e300,\"params\":{\"lr\":0.1,\"opt\":3}}",
+      "{\"event\":\"start\",\"trial\":0,\"pgid\":1e300,\"params\":{\"lr\":0.1,\"opt\":3}}",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+    es_journal j;
+    unlink(path);
+    assert_int_equal(es_journal_open(&j, path), 0);
+    write_sweep(&j);
+    es_journal_close(&j);
+    FILE *f = fopen(path, "a");
+    fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    es_journal_state st;
+    char err[512];
+    int rc = es_journal_replay(path, &st, err, sizeof err);
+    if (i == 0) {
+      assert_int_equal(rc, 0);
+      assert_int_equal(st.records.v[0].attempt, 1); /* out of range: the default */
+    } else if (i == 1) {
+      assert_int_not_equal(rc, 0);
+      assert_non_null(strstr(err, "without a trial id"));
+    } else {
+      assert_int_equal(rc, 0);
+      assert_int_equal(st.pgids[0], 0);
+    }
+    es_journal_state_free(&st);
+  }
+  /* and a seed out of range in the sweep event itself */
+  unlink(path);
+  FILE *f = fopen(path, "w");
+  fprintf(f, "{\"event\": \"sweep\", \"spec_file\": \"s.json\", \"seed\": 1e300, \"spec\": %s}\n", spec_text);
+  fclose(f);
+  es_journal_state st;
+  char err[512];
+  assert_int_equal(es_journal_replay(path, &st, err, sizeof err), 0);
+  assert_int_equal(st.seed, 0);
+  es_journal_state_free(&st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(torn_last_line_is_tolerated, setup, teardown),
       cmocka_unit_test_setup_teardown(bad_lines_are_errors_with_line_numbers, setup, teardown),
       cmocka_unit_test_setup_teardown(no_sweep_event, setup, teardown),
+      cmocka_unit_test_setup_teardown(huge_numbers_are_not_undefined_behaviour, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

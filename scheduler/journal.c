@@ -372,6 +372,7 @@ int es_journal_replay(const char *path, es_journal_state *st, char *err, size_t 
   while ((n = getline(&line, &cap, f)) > 0) {
     lineno++;
     int complete = line[n - 1] == '\n';
+    if (complete) st->valid_bytes += n;
     if (complete) line[--n] = '\0';
     if (n == 0) continue;
     cJSON *ev = cJSON_ParseWithLength(line, (size_t)n);

@@ -62,6 +62,7 @@ typedef struct es_journal_state {
   long next_id;          /* max trial id + 1 */
   long n_ends;
   int torn_tail;         /* the last line was incomplete and skipped */
+  long long valid_bytes; /* length of the journal up to its last complete line */
   int finished;          /* a "finish" event was found */
   char *workdir;         /* where the trials ran (from the sweep event) */
   es_rung_event *rungs;  /* every rung decision, in journal order */

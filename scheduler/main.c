@@ -184,7 +184,16 @@ static int cmd_resume(int argc, char **argv) {
     es_journal_state_free(&st);
     return 2;
   }
-  if (st.torn_tail) fprintf(stderr, "ecosweep: %s: the last line is incomplete and was skipped\n", path);
+  if (st.torn_tail) {
+    /* Cut the torn line off, so the events resume appends start on a line
+     * of their own. */
+    fprintf(stderr, "ecosweep: %s: the last line is incomplete; it is dropped\n", path);
+    if (truncate(path, (off_t)st.valid_bytes) != 0) {
+      fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(errno));
+      es_journal_state_free(&st);
+      return 1;
+    }
+  }
   size_t open_trials = 0;
   for (size_t i = 0; i < st.records.n; i++)
     open_trials += st.records.v[i].status == ES_STATUS_PENDING || st.records.v[i].status == ES_STATUS_KILLED;

@@ -408,6 +408,13 @@ static int rung_decide(es_trial *t, const es_report *rep, double joules, es_deci
   }
   double level = strcmp(sp->resource.metric, "energy_j") == 0 ? joules : rep->step;
   int rc = es_halving_report(s->halving, t->id, level, obj, d);
+  /* A trial started again by resume may already have been stopped at a
+   * higher rung before the crash: it runs on until it reaches that rung
+   * again, as it did the first time. */
+  if (rc == 0 && d->action == ES_STOP && level < d->rung * (1 - 1e-12)) {
+    *d = (es_decision){t->id, ES_CONTINUE, 0};
+    return 0;
+  }
   /* A learning sampler (nsga2) hears every rung result. */
   if (rc == 0 && d->rung > 0 && !missing)
     es_sampler_tell(s->sampler, t->id, trial_record(t)->params, obj, k, d->rung);

@@ -56,6 +56,30 @@ for delays in 0.25 0.7 1.3 "$r" "0.4 0.5"; do
   check "kill -9 at ${delays}s, resume: the front matches (independent check)" $PY "$HERE/check_front.py" run$n
 done
 
+# Deterministic crash points: the journal of the uninterrupted run cut
+# after chosen events (as a kill -9 right there would leave it), including
+# right after a rung decision "stop" whose trial had not ended yet, and
+# in the middle of a line (a torn last line); resume must end exactly
+# like the uninterrupted run.
+stopline=$(grep -n '"decision":"stop"' ref/journal.jsonl | sed -n 3p | cut -d: -f1)
+total=$(wc -l < ref/journal.jsonl)
+for cut in 2 5 $stopline $((total / 3)) $((total / 2)) $((total - 3)) torn; do
+  rm -rf cut
+  mkdir cut
+  cp -r ref/trials cut/
+  if [ "$cut" = torn ]; then
+    head -n $((total / 2)) ref/journal.jsonl > cut/journal.jsonl
+    sed -n "$((total / 2 + 1))p" ref/journal.jsonl | head -c 40 >> cut/journal.jsonl
+  else
+    head -n "$cut" ref/journal.jsonl > cut/journal.jsonl
+  fi
+  "$ES" resume cut --quiet 2>/dev/null
+  check "journal cut at line $cut, resume: exits 0" [ $? -eq 0 ]
+  cut -d, -f1,2,3,5,6,7,8 cut/trials.csv > cut.txt
+  check "journal cut at line $cut, resume: the same trials and results" cmp -s ref.txt cut.txt
+  check "journal cut at line $cut, resume: the journal replays cleanly" "$ES" front cut
+done
+
 # trials still running when ecosweep died are ended by resume, not left over
 cat > stubborn.sh <<'T'
 #!/bin/sh

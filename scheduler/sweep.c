@@ -896,7 +896,9 @@ static int is_trial_leader(es_sweep *s, pid_t pid) {
   return 0;
 }
 
-/* The trial id an adopted process belongs to (from its environment), or -1. */
+/* The trial id a process belongs to, from the ECOSWEEP_TRIAL_DIR in its
+ * environment (inherited by everything a trial starts), or -1. Used for
+ * adopted orphans and, by resume, for leftovers of a dead run. */
 static long orphan_trial(es_sweep *s, pid_t pid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
@@ -1518,8 +1520,6 @@ static char *read_file(const char *path) {
  * pid or group is never touched). */
 static void kill_leftovers(es_sweep *s, long pgid, long id) {
   if (pgid <= 1) return;
-  char want[PATH_MAX + 64];
-  int wl = snprintf(want, sizeof want, "ECOSWEEP_TRIAL_DIR=%s/trials/%ld", s->dir, id);
   DIR *d = opendir("/proc");
   if (!d) return;
   struct dirent *e;
@@ -1537,19 +1537,7 @@ static void kill_leftovers(es_sweep *s, long pgid, long id) {
     char *p = strrchr(buf, ')');
     long grp = 0;
     if (!p || sscanf(p + 2, "%*c %*d %ld", &grp) != 1 || grp != pgid) continue;
-    snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    static char env[1 << 16];
-    ssize_t m = read(fd, env, sizeof env - 1);
-    close(fd);
-    if (m <= 0) continue;
-    env[m] = '\0';
-    for (ssize_t i = 0; i < m; i += (ssize_t)strlen(env + i) + 1)
-      if (strncmp(env + i, want, (size_t)wl) == 0 && env[i + wl] == '\0') {
-        kill((pid_t)pid, SIGKILL);
-        break;
-      }
+    if (orphan_trial(s, (pid_t)pid) == id) kill((pid_t)pid, SIGKILL);
   }
   closedir(d);
 }

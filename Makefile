@@ -81,6 +81,13 @@ $(BUILD)/examples/bench_baseline: examples/bench/bench_baseline.c | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+# The NVML stand-in the nvml meter's tests dlopen (tests/gpu/nvml_standin.c):
+# built without sanitizers, like a vendor library would be.
+NVML_STANDIN := $(BUILD)/tests/libnvml_standin.so
+$(NVML_STANDIN): tests/gpu/nvml_standin.c | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ES_CFLAGS) -O2 -g -shared -fPIC -o $@ $<
+
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libecosweep.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(LDFLAGS) -I. -o $@ $< $(BUILD)/libecosweep.a $(ES_LDLIBS) $(LDLIBS) -lcmocka
@@ -109,7 +116,7 @@ demo: all
 	$(BUILD)/ecosweep run examples/digits/digits.json -o $(BUILD)/demo/digits
 	$(BUILD)/ecosweep front $(BUILD)/demo/digits
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(NVML_STANDIN)
 	@$(MAKE) -s check-deps EXTRA_DEBS="$(TEST_DEBS)"
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/run.sh
 

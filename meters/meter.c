@@ -1,8 +1,9 @@
 /*
- * meter.c - the meter registry: name lookup, the "auto" choice, carbon.
+ * meter.c - the meter registry: name lookup, probing, the "auto" choice,
+ * carbon.
  *
  * What it does not do: read any counter. Each meter type lives in a file
- * of its own (meter_reported.c, meter_estimate.c).
+ * of its own (meter_estimate.c, meter_reported.c, meter_rapl.c, ...).
  */
 #include "meter.h"
 #include "../strategies/registry.h"
@@ -11,7 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const es_meter_type *const es_meter_types[] = {&es_meter_estimate, &es_meter_reported, NULL};
+const es_meter_type *const es_meter_types[] = {&es_meter_rapl, &es_meter_perf,     &es_meter_hwmon, &es_meter_nvml,
+                                               &es_meter_estimate, &es_meter_reported, NULL};
 
 static const char *meter_name_at(size_t i) { return es_meter_types[i] ? es_meter_types[i]->name : NULL; }
 
@@ -22,50 +24,90 @@ const es_meter_type *es_meter_lookup(const char *name) {
 
 void es_meter_names(char *buf, size_t len) { es_registry_names(meter_name_at, buf, len); }
 
-/* "auto" picks the best CPU source that is available. In this version the
- * only CPU source is the estimate, which is always available; hardware
- * meters go before it in this list as they are added. */
-static const es_meter_type *const auto_order[] = {&es_meter_estimate, NULL};
+int es_meter_probe(const es_meter_type *t, const es_meter_config *cfg, char *why, size_t why_len, char *domains,
+                   size_t domains_len, char *res, size_t res_len) {
+  if (domains && domains_len) domains[0] = '\0';
+  if (res && res_len) res[0] = '\0';
+  if (t->kind == ES_METER_TRIAL) {
+    if (domains) snprintf(domains, domains_len, "trial");
+    return t->probe(cfg, why, why_len);
+  }
+  void *st = NULL;
+  int rc = t->open(&st, cfg, why, why_len);
+  if (rc < 0) return rc;
+  const char *names[64];
+  size_t n = t->domains(st, names, 64);
+  for (size_t i = 0; domains && i < n && i < 64; i++) {
+    size_t used = strlen(domains);
+    snprintf(domains + used, domains_len - used, "%s%s", i ? ", " : "", names[i]);
+  }
+  if (res) t->resolution(st, res, res_len);
+  snprintf(why, why_len, "%zu domain%s readable", n, n == 1 ? "" : "s");
+  t->close(st);
+  return 0;
+}
 
-int es_meter_select(char *const *names, const es_meter_config *cfg, const es_meter_type **out, char *err,
+/* "auto": the best CPU source that is available; the estimate always is. */
+static const es_meter_type *const auto_cpu[] = {&es_meter_rapl, &es_meter_perf, &es_meter_hwmon, &es_meter_estimate,
+                                               NULL};
+
+int es_meter_select(char *const *names, const es_meter_config *cfg, int want_gpu, es_meter_choice *out, char *err,
                     size_t err_len) {
-  char why[256];
-  *out = NULL;
+  char why[512], cpu_err[700] = "";
+  memset(out, 0, sizeof *out);
   for (size_t i = 0; names && names[i]; i++) {
-    const es_meter_type *t = NULL;
     if (strcmp(names[i], "auto") == 0) {
-      for (size_t j = 0; auto_order[j]; j++)
-        if (auto_order[j]->probe(cfg, why, sizeof why) == 0) {
-          t = auto_order[j];
-          break;
+      for (size_t j = 0; auto_cpu[j] && !out->cpu; j++) {
+        if (es_meter_probe(auto_cpu[j], cfg, why, sizeof why, NULL, 0, NULL, 0) == 0) {
+          out->cpu = auto_cpu[j];
+        } else {
+          /* Fall back visibly: the caller prints which meters were skipped and why. */
+          size_t used = strlen(out->fallback);
+          snprintf(out->fallback + used, sizeof out->fallback - used, "%s%s: %s", used ? "; " : "",
+                   auto_cpu[j]->name, why);
         }
-      if (!t) {
-        snprintf(err, err_len, "meters[%zu]: auto: no meter is available", i);
-        return -ENODEV;
       }
-    } else {
-      t = es_meter_lookup(names[i]);
-      if (!t) {
-        char valid[128];
-        es_meter_names(valid, sizeof valid);
-        snprintf(err, err_len, "meters[%zu]: unknown meter \"%s\" (valid: auto, %s)", i, names[i], valid);
-        return -EINVAL;
-      }
-      if (t->probe(cfg, why, sizeof why) != 0) {
+      if (want_gpu && !out->gpu && es_meter_probe(&es_meter_nvml, cfg, why, sizeof why, NULL, 0, NULL, 0) == 0)
+        out->gpu = &es_meter_nvml;
+      continue;
+    }
+    const es_meter_type *t = es_meter_lookup(names[i]);
+    if (!t) {
+      char valid[128];
+      es_meter_names(valid, sizeof valid);
+      snprintf(err, err_len, "meters[%zu]: unknown meter \"%s\" (valid: auto, %s)", i, names[i], valid);
+      return -EINVAL;
+    }
+    if (t->kind != ES_METER_GPU && out->cpu) continue; /* a later preference */
+    if (es_meter_probe(t, cfg, why, sizeof why, NULL, 0, NULL, 0) < 0) {
+      /* A named GPU meter must work; CPU meters fall back down the list. */
+      if (t->kind == ES_METER_GPU) {
         snprintf(err, err_len, "meters[%zu]: %s is unavailable: %s", i, names[i], why);
         return -ENODEV;
       }
+      if (!cpu_err[0]) snprintf(cpu_err, sizeof cpu_err, "meters[%zu]: %s is unavailable: %s", i, names[i], why);
+      size_t used = strlen(out->fallback);
+      snprintf(out->fallback + used, sizeof out->fallback - used, "%s%s: %s", used ? "; " : "", t->name, why);
+      continue;
     }
-    /* One source of trial joules: the first usable entry wins. */
-    if (!*out) *out = t;
+    /* A list is an order of preference: the first available CPU meter,
+     * and the GPU meter. */
+    if (t->kind == ES_METER_GPU)
+      out->gpu = t;
+    else
+      out->cpu = t;
   }
-  if (!*out) {
-    snprintf(err, err_len, "meters: no meter given");
+  if (!out->cpu && cpu_err[0]) {
+    snprintf(err, err_len, "%s", cpu_err);
+    return -ENODEV;
+  }
+  if (!out->cpu) {
+    snprintf(err, err_len, out->gpu ? "meters: %s meters GPUs only; add a CPU meter (e.g. \"estimate\")"
+                                    : "meters: no meter given",
+             out->gpu ? out->gpu->name : "");
     return -EINVAL;
   }
   return 0;
 }
 
-double es_co2_grams(double joules, double g_per_kwh, double pue) {
-  return joules / 3.6e6 * g_per_kwh * pue;
-}
+double es_co2_grams(double joules, double g_per_kwh, double pue) { return joules / 3.6e6 * g_per_kwh * pue; }

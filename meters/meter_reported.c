@@ -28,6 +28,7 @@ static int reported_trial_joules(const es_meter_config *cfg, const es_trial_usag
 
 const es_meter_type es_meter_reported = {
     .name = "reported",
+    .kind = ES_METER_TRIAL,
     .estimate = 0,
     .what = "the cumulative energy_j metric the trial reports itself",
     .probe = reported_probe,

@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "outputs.h"
 #include "spec.h"
+#include "measure.h"
 #include "sweep.h"
 
 #define ES_VERSION "0.1.0"
@@ -43,19 +44,25 @@ static const char usage_text[] =
     "  resume DIR [--quiet] continue an interrupted sweep: ended trials keep their\n"
     "                      results, trials that were running start again\n"
     "  validate SPEC.json  check a spec file; exit 2 with the first error\n"
-    "  meters [--json]     list the meters and whether they can be used here\n"
+    "  meters [--json]     list the meters, whether they can be used here and why\n"
+    "  measure [--meter M] [--json] -- CMD [ARG...]\n"
+    "                      meter one command's energy (like perf stat) and exit\n"
+    "                      with its status\n"
     "  --help, --version\n"
     "\n"
     "search (spec \"strategy\"): samplers random, sobol, grid, nsga2; early\n"
     "stopping (\"halving\") none, sha, asha, hyperband with selection pareto,\n"
-    "epsnet or scalar; energy (\"meters\") auto (the estimate here), estimate,\n"
-    "reported. README.md has the whole spec reference.\n"
+    "epsnet or scalar; energy (\"meters\") auto (rapl > perf > hwmon > estimate,\n"
+    "plus nvml for trials given GPUs), or a list of rapl, perf, hwmon, nvml,\n"
+    "estimate, reported. Package joules are shared among concurrent trials by\n"
+    "CPU time, sampled at $ECOSWEEP_SAMPLE_HZ (default 10). README.md has the\n"
+    "whole spec reference.\n"
     "\n"
     "exit status: 0 done with a non-empty front; 1 failed (no front, every\n"
     "trial failed, workers.max_failures, I/O error); 2 bad usage or bad spec;\n"
     "130/143 stopped by SIGINT/SIGTERM after writing every output.\n"
     "\n"
-    "Not in this version yet: report, measure.\n";
+    "Not in this version yet: report.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "ecosweep: ");
@@ -272,55 +279,77 @@ static int cmd_front(int argc, char **argv) {
 }
 
 /* One meter's row: the table line, or an object in the JSON list. */
-static void meter_row(cJSON *list, const char *name, int ok, const char *why, const char *domain, int estimate) {
+static void meter_row(cJSON *list, const es_meter_type *t, int ok, const char *why, const char *domains,
+                      const char *res) {
   if (!list) {
-    printf("%-10s %-12s %s%s\n", name, ok ? "available" : "unavailable", why, estimate ? " [estimate]" : "");
+    printf("%-9s %-12s %-22s %s%s%s%s\n", t->name, ok ? "available" : "unavailable", domains[0] ? domains : "-",
+           why, res[0] ? "; " : "", res, t->estimate ? " [estimate]" : "");
     return;
   }
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "name", name);
+  cJSON_AddStringToObject(o, "name", t->name);
   cJSON_AddBoolToObject(o, "available", ok);
   cJSON *d = cJSON_AddArrayToObject(o, "domains");
-  if (domain) cJSON_AddItemToArray(d, cJSON_CreateString(domain));
+  char copy[512];
+  snprintf(copy, sizeof copy, "%s", domains);
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+    cJSON_AddItemToArray(d, cJSON_CreateString(tok));
   cJSON_AddStringToObject(o, "why", why);
-  cJSON_AddBoolToObject(o, "estimate", estimate);
+  cJSON_AddStringToObject(o, "resolution", res);
+  cJSON_AddBoolToObject(o, "estimate", t->estimate);
   cJSON_AddItemToArray(list, o);
 }
 
 static int cmd_meters(int argc, char **argv) {
   int json = argc == 1 && !strcmp(argv[0], "--json");
   if (argc > 1 || (argc == 1 && !json)) return usage_error("meters: unexpected argument %s", argv[0]);
-  es_meter_config cfg = {ES_ESTIMATE_CPU_WATTS_DEFAULT, ES_ESTIMATE_RAM_WATTS_DEFAULT};
+  es_meter_config cfg = {0, -1, 0};
   cJSON *list = json ? cJSON_CreateArray() : NULL;
+  if (!json) printf("%-9s %-12s %-22s %s\n", "meter", "status", "domains", "why / resolution");
   for (size_t i = 0; es_meter_types[i]; i++) {
     const es_meter_type *t = es_meter_types[i];
-    char why[256];
-    int ok = t->probe(&cfg, why, sizeof why) == 0;
-    meter_row(list, t->name, ok, why, "trial", t->estimate);
+    char why[512], domains[512], res[256];
+    int ok = es_meter_probe(t, &cfg, why, sizeof why, domains, sizeof domains, res, sizeof res) == 0;
+    meter_row(list, t, ok, why, domains, res);
   }
-  /* RAPL: the counters can be read already (meters/powercap.c); the meter
-   * that attributes them to trials is not in this version. Say which. */
-  es_powercap *pc = NULL;
-  char why[512], domains[256] = "";
-  if (es_powercap_open(&pc, NULL, 0, why, sizeof why) == 0) {
-    const char *names[16];
-    size_t n = es_powercap_domains(pc, names, 16);
-    for (size_t i = 0; i < n && i < 16; i++)
-      snprintf(domains + strlen(domains), sizeof domains - strlen(domains), "%s%s", i ? ", " : "", names[i]);
-    snprintf(why, sizeof why, "RAPL counters are readable here (%.200s), but the rapl meter is not in this version",
-             domains);
-    es_powercap_close(pc);
-  }
-  meter_row(list, "rapl", 0, why, NULL, 0);
   if (list) {
     char *text = cJSON_Print(list);
     if (text) printf("%s\n", text);
     cJSON_free(text);
     cJSON_Delete(list);
-  } else {
-    printf("(perf, hwmon and nvml are not in this version yet; \"auto\" uses the estimate)\n");
+    return 0;
   }
+  char *names[] = {(char *)"auto", NULL}, err[256];
+  es_meter_choice ch;
+  if (es_meter_select(names, &cfg, 1, &ch, err, sizeof err) == 0)
+    printf("\n\"auto\" uses %s%s%s%s\n", ch.cpu->name, ch.gpu ? " + " : "", ch.gpu ? ch.gpu->name : "",
+           ch.cpu->estimate ? ": every CPU figure is an estimate, not a measurement" : "");
   return 0;
+}
+
+/* measure [--meter M] [--json] -- CMD [ARG...] */
+static int cmd_measure(int argc, char **argv) {
+  const char *meter = NULL;
+  int json = 0, i = 0;
+  for (; i < argc; i++) {
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    if (!strcmp(argv[i], "--json"))
+      json = 1;
+    else if (!strcmp(argv[i], "--meter") && i + 1 < argc)
+      meter = argv[++i];
+    else if (!strncmp(argv[i], "--meter=", 8))
+      meter = argv[i] + 8;
+    else if (argv[i][0] == '-')
+      return usage_error("measure: unknown option %s", argv[i]);
+    else
+      break; /* the command, without "--" */
+  }
+  if (i >= argc) return usage_error("measure: %s", "no command given (ecosweep measure [--meter M] [--json] -- CMD)");
+  return es_measure_run(argv + i, meter, json);
 }
 
 int main(int argc, char **argv) {
@@ -344,7 +373,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "front")) return cmd_front(argc - 2, argv + 2);
   if (!strcmp(cmd, "meters")) return cmd_meters(argc - 2, argv + 2);
   if (!strcmp(cmd, "resume")) return cmd_resume(argc - 2, argv + 2);
-  if (!strcmp(cmd, "report") || !strcmp(cmd, "measure"))
+  if (!strcmp(cmd, "measure")) return cmd_measure(argc - 2, argv + 2);
+  if (!strcmp(cmd, "report"))
     return usage_error("%s: not available in this version yet", cmd);
   return usage_error("unknown command %s", cmd);
 }

@@ -360,8 +360,13 @@ static cJSON *summary_json(const es_spec *spec, const es_recordset *set, const e
   cJSON *e = cJSON_AddObjectToObject(root, "energy_j");
   es_json_add_number(e, "trials", trials_j);
   es_json_add_number(e, "overhead", tot->overhead_j);
-  es_json_add_number(e, "total", trials_j + tot->overhead_j);
+  es_json_add_number(e, "total", tot->metered ? tot->total_j : trials_j + tot->overhead_j);
   es_json_add_number(e, "ecosweep", tot->ecosweep_j);
+  if (tot->metered) {
+    es_json_add_number(e, "other", tot->other_j);
+    es_json_add_number(e, "idle", tot->idle_j);
+  }
+  if (tot->gpu_idle_j > 0) es_json_add_number(e, "gpu_idle", tot->gpu_idle_j);
   es_json_add_number(root, "co2_g", co2 + es_co2_grams(tot->overhead_j, spec->carbon.g_per_kwh, spec->carbon.pue));
   es_json_add_number(root, "wall_s", tot->wall_s);
   cJSON *ms = cJSON_AddArrayToObject(root, "meters");

@@ -36,8 +36,13 @@ typedef struct {
 
 /* Totals the sweep measured (not derivable from records). */
 typedef struct {
-  double overhead_j; /* joules metered but not attributed to any trial */
-  double ecosweep_j; /* ecosweep's own share (part of overhead) */
+  double total_j;    /* everything metered (trial meters: trials + overhead) */
+  double overhead_j; /* joules metered but not attributed to any trial: the sum of the parts below */
+  double ecosweep_j; /* ecosweep's own share */
+  double other_j;    /* other processes' share (host meters) */
+  double idle_j;     /* intervals in which nothing used the CPU (host meters) */
+  double gpu_idle_j; /* GPUs while no trial held them */
+  int metered;       /* a host meter measured total_j; other_j and idle_j apply */
   double wall_s;     /* the sweep's wall time */
 } es_totals;
 

@@ -980,11 +980,11 @@ static int parse_workers(ctx *c, const cJSON *j, es_spec *s) {
 }
 
 static int parse_meters(ctx *c, const cJSON *j, es_spec *s) {
-  static const char *const later[] = {"rapl", "perf", "hwmon", "nvml", NULL};
   char sub[PATH_LEN], valid[256] = "auto, ";
   int rc = get_argv(c, j, "meters", 1, &s->meters, &s->n_meters);
   if (rc < 0) return rc;
   es_meter_names(valid + strlen(valid), sizeof valid - strlen(valid));
+  size_t cpu_meters = 0;
   for (size_t i = 0; i < s->n_meters; i++) {
     const char *m = s->meters[i];
     path_index(sub, "meters", i);
@@ -992,9 +992,11 @@ static int parse_meters(ctx *c, const cJSON *j, es_spec *s) {
       if (s->n_meters > 1) return fail(c, sub, "\"auto\" cannot be combined with other meters");
       continue;
     }
-    if (es_meter_lookup(m)) continue;
-    for (size_t k = 0; later[k]; k++)
-      if (!strcmp(m, later[k])) return fail(c, sub, "\"%s\" is not available in this version (valid: %s)", m, valid);
+    const es_meter_type *t = es_meter_lookup(m);
+    if (t) {
+      cpu_meters += t->kind != ES_METER_GPU;
+      continue;
+    }
     return fail(c, sub, "unknown meter \"%.100s\" (valid: %s)", m, valid);
   }
   int oom;
@@ -1004,6 +1006,8 @@ static int parse_meters(ctx *c, const cJSON *j, es_spec *s) {
     path_index(sub, "meters", dup);
     return fail(c, sub, "duplicate meter \"%s\"", s->meters[dup]);
   }
+  if (cpu_meters == 0 && strcmp(s->meters[0], "auto") != 0)
+    return fail(c, "meters", "\"%s\" meters GPUs only; add a CPU meter (e.g. \"estimate\")", s->meters[0]);
   return 0;
 }
 
@@ -1043,8 +1047,8 @@ static int set_defaults(es_spec *s) {
   s->workers.count = cpus < 1 ? 1 : cpus > INT_MAX ? INT_MAX : (int)cpus;
   s->workers.grace_s = 10;
   s->workers.log_cap_bytes = 10LL * 1024 * 1024;
-  s->carbon.g_per_kwh = 475;
-  s->carbon.pue = 1.0;
+  s->carbon.g_per_kwh = ES_CARBON_G_PER_KWH_DEFAULT;
+  s->carbon.pue = ES_CARBON_PUE_DEFAULT;
   if (!(s->resource.metric = strdup("step")) || !(s->strategy.sampler = strdup("random")) ||
       !(s->strategy.halving = strdup("none")) || !(s->strategy.selection = strdup("pareto")) ||
       !(s->workers.launcher = strdup("local")) || !(s->meters = calloc(2, sizeof *s->meters)) ||

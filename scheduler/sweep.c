@@ -48,10 +48,12 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "../meters/hostmeter.h"
 #include "../meters/meter.h"
 #include "../strategies/halving.h"
 #include "../strategies/sampler.h"
 #include "../workers/local.h"
+#include "../workers/cgroup.h"
 #include "../workers/proctree.h"
 #include "../workers/protocol.h"
 #include "command.h"
@@ -104,6 +106,11 @@ typedef struct es_trial {
   int timed_out;
   kill_phase phase;
   double cpu_sample;     /* last /proc reading of its tree */
+  double rss_gib;        /* largest resident size of its tree seen (estimate's RAM term) */
+  es_meter_share share;  /* its place in the hostmeter's attribution */
+  int metered;           /* joined the hostmeter (it has left once exited) */
+  int cg_fd;             /* its cgroup v2 group, or -1: CPU time from /proc */
+  char cg_name[32];
   uint64_t sampled_ns;   /* when it was taken (launch time before the first) */
   double cpu_final;      /* after reaping */
   int held;              /* sha: waiting for its rung to complete, no reply yet */
@@ -121,8 +128,15 @@ struct es_sweep {
   es_spec *spec;
   const char *dir;
   int quiet;
-  const es_meter_type *meter;
+  const es_meter_type *meter; /* the CPU meter: meters.cpu */
+  es_meter_choice meters;
   es_meter_config meter_cfg;
+  char meter_name[32];   /* "rapl", "estimate+nvml": what records say */
+  es_hostmeter *host;    /* host/GPU counters and their attribution, or NULL */
+  uv_timer_t sample_timer; /* samples the hostmeter (10 Hz by default) */
+  es_cgroup_base *cg;    /* per-trial cgroups, or NULL: /proc */
+  unsigned char *gpu_busy; /* n_gpus flags: handed to a running trial */
+  size_t n_gpus;
   es_sampler *sampler;
   es_journal journal;
   es_recordset records;
@@ -141,6 +155,7 @@ struct es_sweep {
   int signals_seen;
   int io_error;
   double ended_joules;   /* joules of ended trials */
+  double prior_trials_j; /* resume: joules of trials that ended in earlier runs */
   uv_signal_t sigint, sigterm;
   uv_timer_t reap_timer; /* polls children that have no pidfd */
   uv_prepare_t prepare;  /* flushes the journal once per loop turn */
@@ -237,16 +252,118 @@ static cJSON *trial_event(const char *event, long id) {
 static void trial_usage(es_trial *t, es_trial_usage *u) {
   u->cpu_s = t->exited ? t->cpu_final : t->cpu_sample;
   u->wall_s = seconds_since(t->start_ns);
+  u->rss_gib = t->rss_gib;
   u->has_reported = t->has_reported_j;
   u->reported_j = t->reported_j;
 }
 
+/* A trial's joules so far: a trial meter's figure (estimate, reported), or
+ * its share of the package counters; plus its GPUs' joules. */
 static double trial_joules(es_trial *t) {
-  es_trial_usage u;
+  es_sweep *s = t->sweep;
   double j = 0;
-  trial_usage(t, &u);
-  if (t->sweep->meter->trial_joules(&t->sweep->meter_cfg, &u, &j) != 0) j = 0;
+  if (s->meter->kind == ES_METER_TRIAL) {
+    es_trial_usage u;
+    trial_usage(t, &u);
+    if (s->meter->trial_joules(&s->meter_cfg, &u, &j) != 0) j = 0;
+  }
+  if (t->metered) j += es_hostmeter_share_joules(&t->share);
   return j;
+}
+
+/* ---- the hostmeter ---------------------------------------------------------- */
+
+static void host_sample(es_sweep *s) {
+  int rc = es_hostmeter_sample(s->host);
+  if (rc < 0 && !s->io_error) {
+    /* The interval is attributed at the next sample that succeeds. */
+    static int said;
+    if (!said++) fprintf(stderr, "ecosweep: meter %s: a read failed: %s\n", s->meter_name, strerror(-rc));
+  }
+}
+
+static void sample_timer_cb(uv_timer_t *h) {
+  es_sweep *s = h->data;
+  host_sample(s);
+  double p = es_hostmeter_period(s->host);
+  uv_timer_start(&s->sample_timer, sample_timer_cb, (uint64_t)(p * 1000.0 + 0.5), 0);
+}
+
+/* A trial's CPU-seconds for the attribution: its cgroup counts the whole
+ * tree, orphans included; else /proc over its live tree. */
+static int share_read_cpu(es_meter_share *sh, double *cpu_s) {
+  es_trial *t = sh->ctx;
+  if (t->cg_fd >= 0 && es_cgroup_cpu(t->cg_fd, cpu_s) == 0) return 0;
+  if (t->exited) {
+    *cpu_s = t->cpu_final;
+    return 0;
+  }
+  return es_proctree_cpu(t->pid, cpu_s);
+}
+
+/* After launch: into its cgroup, then into the attribution. */
+static void trial_meter_join(es_trial *t) {
+  es_sweep *s = t->sweep;
+  if (s->cg) {
+    snprintf(t->cg_name, sizeof t->cg_name, "trial-%ld-%ld", t->id, (long)trial_record(t)->attempt);
+    if (es_cgroup_create(s->cg, t->cg_name, &t->cg_fd) == 0 && es_cgroup_attach(t->cg_fd, t->pid) != 0) {
+      es_cgroup_remove(s->cg, t->cg_name, t->cg_fd);
+      t->cg_fd = -1;
+    }
+  }
+  if (!s->host) return;
+  t->share.read_cpu = share_read_cpu;
+  t->share.ctx = t;
+  es_hostmeter_join(s->host, &t->share);
+  t->metered = 1;
+}
+
+/* At exit: the last sample of its share, its GPUs back to the pool, what
+ * is left in its cgroup killed. */
+static void trial_meter_leave(es_trial *t) {
+  es_sweep *s = t->sweep;
+  double cpu = t->cpu_final;
+  if (t->cg_fd >= 0) {
+    double c;
+    if (es_cgroup_cpu(t->cg_fd, &c) == 0 && c > cpu) cpu = c;
+    es_cgroup_kill(t->cg_fd);
+  }
+  if (t->metered) es_hostmeter_leave(s->host, &t->share, cpu);
+  for (size_t k = 0; k < t->share.n_gpus; k++)
+    if (t->share.gpus[k] < s->n_gpus) s->gpu_busy[t->share.gpus[k]] = 0;
+  t->share.n_gpus = 0;
+  t->cpu_final = cpu;
+}
+
+/* Hand out gpus_per_trial free GPUs to t; CUDA_VISIBLE_DEVICES names them
+ * by UUID, so the mapping does not depend on CUDA's device order. NULL
+ * when none are asked for; *err set on failure. */
+static char *trial_take_gpus(es_sweep *s, es_trial *t, int *err) {
+  *err = 0;
+  int want = s->spec->workers.gpus_per_trial;
+  if (want <= 0 || !s->host) return NULL;
+  size_t len = strlen("CUDA_VISIBLE_DEVICES=") + 1;
+  char *env = malloc(len + (size_t)want * 80);
+  if (!env) {
+    *err = 1;
+    return NULL;
+  }
+  strcpy(env, "CUDA_VISIBLE_DEVICES=");
+  for (size_t g = 0; g < s->n_gpus && t->share.n_gpus < (size_t)want; g++) {
+    char id[72];
+    if (s->gpu_busy[g] || es_hostmeter_gpu_id(s->host, g, id, sizeof id) != 0) continue;
+    s->gpu_busy[g] = 1;
+    t->share.gpus[t->share.n_gpus++] = g;
+    strcat(env, t->share.n_gpus > 1 ? "," : "");
+    strcat(env, id);
+  }
+  return env;
+}
+
+static size_t gpus_free(es_sweep *s) {
+  size_t n = 0;
+  for (size_t g = 0; g < s->n_gpus; g++) n += !s->gpu_busy[g];
+  return n;
 }
 
 /* /proc counts CPU time in clock ticks (10 ms): reading a trial's tree
@@ -514,6 +631,7 @@ static void handle_report(es_trial *t, const char *line, size_t len, int from_st
     }
   }
   sample_cpu(t);
+  if (s->host && es_hostmeter_age(s->host) > 0.01) host_sample(s);
   double joules = trial_joules(t);
   t->one_way = from_stdout;
   int stop = decide(t, joules);
@@ -679,6 +797,8 @@ static void sweep_maybe_done(es_sweep *s);
 
 static void trial_free(es_trial *t) {
   if (t->pidfd >= 0) close(t->pidfd);
+  /* A group still busy (a zombie not yet released) is removed at the end. */
+  if (t->cg_fd >= 0) es_cgroup_remove(t->sweep->cg, t->cg_name, t->cg_fd);
   es_linebuf_free(&t->chan_lb);
   es_linebuf_free(&t->out_lb);
   free(t);
@@ -809,7 +929,7 @@ static void trial_end(es_trial *t) {
   r->wall_s = quantize(seconds_since(t->start_ns), 1e6);
   r->energy_j = quantize(trial_joules(t), 1e9);
   r->co2_g = quantize(es_co2_grams(r->energy_j, s->spec->carbon.g_per_kwh, s->spec->carbon.pue), 1e12);
-  r->meter = s->meter->name;
+  r->meter = s->meter_name;
   r->estimate = s->meter->estimate;
   r->end_seq = ++s->end_seq;
   s->ended_joules += r->energy_j;
@@ -955,6 +1075,7 @@ static void trial_reap(es_trial *t) {
   if (es_local_reap(t->pid, &t->exit_status, &t->term_signal, &cpu) != 0) return;
   t->exited = 1;
   t->cpu_final = cpu;
+  trial_meter_leave(t);
   es_local_kill_group(t->pid, SIGKILL);
   orphans_sweep(t->sweep, 0);
   if (t->pidfd >= 0) uv_poll_stop(&t->exit_poll);
@@ -1034,6 +1155,7 @@ static void trial_spawn_failed(es_trial *t, int err, const char *what) {
            strerror(-err));
   snprintf(t->fail_reason, sizeof t->fail_reason, "exit:127");
   fprintf(stderr, "ecosweep: %s\n", t->fail_detail);
+  trial_meter_leave(t); /* not metered: gives its GPUs back */
   t->exited = 1;
   t->exit_status = 127;
   t->chan_eof = t->out_eof = t->err_eof = 1;
@@ -1091,6 +1213,7 @@ static int launch_one(es_sweep *s) {
   t->rec = rec;
   t->log_fd[0] = t->log_fd[1] = -1;
   t->pidfd = -1;
+  t->cg_fd = -1;
   es_linebuf_init(&t->chan_lb, ES_REPORT_MAX);
   es_linebuf_init(&t->out_lb, ES_REPORT_MAX + sizeof at_prefix);
 
@@ -1122,6 +1245,9 @@ static int launch_one(es_sweep *s) {
   for (int i = 0; i < 5; i++)
     if (!extra[i]) goto out;
   if (resumed && !(extra[5] = xasprintf("ECOSWEEP_RESUMED=1"))) goto out;
+  int gpu_err;
+  extra[resumed ? 6 : 5] = trial_take_gpus(s, t, &gpu_err);
+  if (gpu_err) goto out;
   env = es_env_concat(s->base_env, extra);
   if (!env) goto out;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(po, O_CLOEXEC) != 0 ||
@@ -1146,6 +1272,7 @@ static int launch_one(es_sweep *s) {
   sv[0] = po[0] = pe[0] = -1;
   t->pid = rc == 0 ? child.pid : 0;
   t->pidfd = rc == 0 ? child.pidfd : -1;
+  if (rc == 0) trial_meter_join(t);
   if (t->pidfd >= 0) {
     uv_poll_init(s->loop, &t->exit_poll, t->pidfd);
     t->open_handles++;
@@ -1180,6 +1307,7 @@ static int launch_one(es_sweep *s) {
   result = 0;
 out:
   if (t) { /* failed before spawning: nothing of it reached libuv */
+    for (size_t k = 0; k < t->share.n_gpus; k++) s->gpu_busy[t->share.gpus[k]] = 0;
     for (int i = 0; i < 2; i++)
       if (t->log_fd[i] >= 0) close(t->log_fd[i]);
     trial_free(t);
@@ -1219,6 +1347,8 @@ static void halving_close(es_sweep *s) {
 
 static void launch_more(es_sweep *s) {
   while (!s->stopping && s->n_running - s->n_held < s->spec->workers.count) {
+    /* GPUs are handed out whole: wait for enough of them to be free. */
+    if (s->spec->workers.gpus_per_trial > 0 && gpus_free(s) < (size_t)s->spec->workers.gpus_per_trial) break;
     if (s->relaunch_next >= s->n_relaunch && !budget_left(s)) {
       s->stopping = 1;
       break;
@@ -1372,7 +1502,8 @@ static void sweep_maybe_done(es_sweep *s) {
   if (s->alert_procs) return; /* wait for alert commands */
   uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->reap_timer,
                        (uv_handle_t *)&s->prepare, (uv_handle_t *)&s->sync_timer,
-                       (uv_handle_t *)&s->wall_timer, (uv_handle_t *)&s->alert_timer};
+                       (uv_handle_t *)&s->wall_timer, (uv_handle_t *)&s->alert_timer,
+                       (uv_handle_t *)&s->sample_timer};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
     if (!uv_is_closing(hs[i])) uv_close(hs[i], sweep_close_cb);
 }
@@ -1484,8 +1615,9 @@ static cJSON *sweep_event(es_sweep *s, const char *spec_text) {
   cJSON_AddStringToObject(ev, "workdir", s->spec->workdir);
   cJSON_AddStringToObject(ev, "output", s->dir);
   es_json_add_number(ev, "workers", s->spec->workers.count);
-  cJSON_AddStringToObject(ev, "meter", s->meter->name);
+  cJSON_AddStringToObject(ev, "meter", s->meter_name);
   cJSON_AddBoolToObject(ev, "estimate", s->meter->estimate);
+  cJSON_AddStringToObject(ev, "cpu_time", s->cg ? "cgroup" : "proc");
   es_json_add_number(ev, "time", (double)time(NULL));
   cJSON *spec = cJSON_Parse(spec_text);
   if (spec) cJSON_AddItemToObject(ev, "spec", spec);
@@ -1565,6 +1697,7 @@ static int resume_state(es_sweep *s, es_journal_state *st) {
       continue;
     }
     s->ended_joules += r->energy_j;
+    s->prior_trials_j += r->energy_j;
     if (r->status == ES_STATUS_FAILED || r->status == ES_STATUS_TIMEOUT) s->n_failed++;
   }
   /* The sampler draws the points it drew before (ids 0 .. next_id-1). */
@@ -1604,19 +1737,96 @@ static int resume_state(es_sweep *s, es_journal_state *st) {
   return 0;
 }
 
+/* Open the hostmeter (package and GPU counters) and the per-trial cgroups
+ * when the meters need them, and say which meter is used and why. */
+static int sweep_meters_open(es_sweep *s) {
+  char why[512];
+  if (s->meters.fallback[0]) say(s, "meter %s; not used: %s", s->meter_name, s->meters.fallback);
+  if (s->meter->kind != ES_METER_HOST && !s->meters.gpu) return 0;
+  int rc = es_hostmeter_open(&s->host, s->meter->kind == ES_METER_HOST ? s->meter : NULL, s->meters.gpu,
+                             &s->meter_cfg, why, sizeof why);
+  if (rc < 0) {
+    fprintf(stderr, "ecosweep: meter %s: %s\n", s->meter_name, why);
+    return -1;
+  }
+  s->n_gpus = es_hostmeter_gpu_count(s->host);
+  s->gpu_busy = calloc(s->n_gpus + 1, 1);
+  if (!s->gpu_busy) return -1;
+  if (s->spec->workers.gpus_per_trial > 0 && (size_t)s->spec->workers.gpus_per_trial > s->n_gpus) {
+    fprintf(stderr, "ecosweep: %s: workers.gpus_per_trial: %d GPUs per trial, but %zu found\n", s->spec->path,
+            s->spec->workers.gpus_per_trial, s->n_gpus);
+    return -1;
+  }
+  if (s->meter->kind == ES_METER_HOST) {
+    char name[64];
+    snprintf(name, sizeof name, "ecosweep-%d", (int)getpid());
+    if (es_cgroup_base_open(&s->cg, name, NULL, NULL, why, sizeof why) != 0)
+      say(s, "per-trial CPU time from /proc (no cgroup: %s)", why);
+  }
+  return 0;
+}
+
+/* The sweep's energy totals. With a host meter: everything metered, and
+ * the overhead from its parts (DESIGN §5), never total minus trials. With
+ * a trial meter only ecosweep's own CPU is modelled (estimate), and the
+ * total is what was modelled: trials + overhead. */
+static void sweep_totals(es_sweep *s, es_totals *tot) {
+  struct rusage self;
+  getrusage(RUSAGE_SELF, &self);
+  if (s->host) {
+    es_overhead oh;
+    double participants;
+    host_sample(s);
+    es_hostmeter_totals(s->host, &tot->total_j, &participants, &oh, NULL, 0);
+    /* Trials that ended before a resume were metered by the earlier run;
+     * that run's overhead is not known when it was killed. */
+    tot->total_j += s->prior_trials_j;
+    tot->gpu_idle_j = oh.gpu_idle_j;
+    if (s->meter->kind == ES_METER_HOST) {
+      tot->metered = 1;
+      tot->ecosweep_j = oh.ecosweep_j;
+      tot->other_j = oh.other_j;
+      tot->idle_j = oh.idle_j;
+    }
+  }
+  if (s->meter->kind == ES_METER_TRIAL) {
+    if (s->meter->estimate) {
+      es_trial_usage u = {.cpu_s = rusage_cpu(&self)};
+      s->meter->trial_joules(&s->meter_cfg, &u, &tot->ecosweep_j);
+    }
+  }
+  tot->overhead_j = tot->ecosweep_j + tot->other_j + tot->idle_j + tot->gpu_idle_j;
+  /* Nothing metered the whole CPU side: the total is what was modelled or
+   * reported, trials + overhead (outputs.c adds it up from the records). */
+  if (!tot->metered) tot->total_j = s->ended_joules + tot->overhead_j;
+  tot->total_j = quantize(tot->total_j, 1e9);
+  tot->overhead_j = quantize(tot->overhead_j, 1e9);
+  tot->ecosweep_j = quantize(tot->ecosweep_j, 1e9);
+}
+
 int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   es_sweep s;
   memset(&s, 0, sizeof s);
   s.spec = spec;
   s.dir = opt->dir;
   s.quiet = opt->quiet;
-  s.meter_cfg.cpu_watts = spec->estimate.has_cpu_watts ? spec->estimate.cpu_watts : ES_ESTIMATE_CPU_WATTS_DEFAULT;
-  s.meter_cfg.ram_watts = spec->estimate.has_ram_watts ? spec->estimate.ram_watts : ES_ESTIMATE_RAM_WATTS_DEFAULT;
-  char err[512], note[256] = "";
-  if (es_meter_select(spec->meters, &s.meter_cfg, &s.meter, err, sizeof err) != 0) {
+  s.meter_cfg.cpu_watts = spec->estimate.has_cpu_watts ? spec->estimate.cpu_watts : 0;
+  s.meter_cfg.ram_watts = spec->estimate.has_ram_watts ? spec->estimate.ram_watts : -1;
+  char err[1024], note[256] = "";
+  int want_gpu = spec->workers.gpus_per_trial > 0;
+  if (es_meter_select(spec->meters, &s.meter_cfg, want_gpu, &s.meters, err, sizeof err) != 0) {
     fprintf(stderr, "ecosweep: %s: %s\n", spec->path, err);
     return 2;
   }
+  if (want_gpu && !s.meters.gpu) {
+    char why[512];
+    es_meter_probe(&es_meter_nvml, &s.meter_cfg, why, sizeof why, NULL, 0, NULL, 0);
+    fprintf(stderr, "ecosweep: %s: workers.gpus_per_trial: no GPUs to hand out (nvml: %s)\n", spec->path, why);
+    return 2;
+  }
+  s.meter = s.meters.cpu;
+  snprintf(s.meter_name, sizeof s.meter_name, "%s%s%s", s.meter->name, s.meters.gpu ? "+" : "",
+           s.meters.gpu ? s.meters.gpu->name : "");
   if (!spec->has_seed) {
     unsigned int seed = 0;
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
@@ -1681,6 +1891,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   }
   s.base_env = es_env_build(NULL, ES_CLIENT_DIR);
   es_recordset_init(&s.records);
+  if (sweep_meters_open(&s) != 0) s.stopping = s.io_error = 1;
   if (opt->resume) {
     if (resume_state(&s, opt->resume) != 0) {
       fprintf(stderr, "ecosweep: %s: out of memory while resuming\n", opt->dir);
@@ -1691,7 +1902,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     journal(&s, sweep_event(&s, spec_text ? spec_text : "{}"));
   }
   free(spec_text);
-  say(&s, "sweep %s: %d workers, meter %s%s, output %s", spec->name, spec->workers.count, s.meter->name,
+  say(&s, "sweep %s: %d workers, meter %s%s, output %s", spec->name, spec->workers.count, s.meter_name,
       s.meter->estimate ? " (an estimate)" : "", opt->dir);
 
   s.loop = uv_default_loop();
@@ -1718,31 +1929,34 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     uv_timer_start(&s.alert_timer, alert_timer_cb, 1000, 1000);
   }
 
+  uv_timer_init(s.loop, &s.sample_timer);
+  s.sample_timer.data = &s;
+  if (s.host) uv_timer_start(&s.sample_timer, sample_timer_cb, (uint64_t)(es_hostmeter_period(s.host) * 1000.0), 0);
+
   launch_more(&s);
   uv_run(s.loop, UV_RUN_DEFAULT);
   orphans_sweep(&s, 1);
   free(s.alert_fired);
 
-  /* Totals: the estimate meter also models ecosweep's own CPU time; it
-   * is the overhead this version can attribute (other processes and idle
-   * time need a package meter). The reported meter sees trials only. */
-  struct rusage self;
-  getrusage(RUSAGE_SELF, &self);
   es_totals tot = {0};
   tot.wall_s = seconds_since(s.start_ns);
-  if (s.meter->estimate) {
-    es_trial_usage u = {.cpu_s = rusage_cpu(&self), .wall_s = 0};
-    s.meter->trial_joules(&s.meter_cfg, &u, &tot.ecosweep_j);
-  }
-  tot.overhead_j = tot.ecosweep_j;
+  sweep_totals(&s, &tot);
   cJSON *fin = cJSON_CreateObject();
   cJSON_AddStringToObject(fin, "event", "finish");
   cJSON_AddStringToObject(fin, "why", s.stop_why);
   es_json_add_number(fin, "overhead_j", tot.overhead_j);
   es_json_add_number(fin, "ecosweep_j", tot.ecosweep_j);
-  es_json_add_number(fin, "total_j", s.ended_joules + tot.overhead_j);
+  es_json_add_number(fin, "total_j", tot.total_j);
+  if (tot.metered) {
+    es_json_add_number(fin, "other_j", tot.other_j);
+    es_json_add_number(fin, "idle_j", tot.idle_j);
+    es_json_add_number(fin, "gpu_idle_j", tot.gpu_idle_j);
+  }
   es_json_add_number(fin, "wall_s", tot.wall_s);
   journal(&s, fin);
+  es_hostmeter_close(s.host);
+  es_cgroup_base_close(s.cg);
+  free(s.gpu_busy);
   snprintf(path, sizeof path, "%s/journal.jsonl", opt->dir);
   if ((rc = es_journal_close(&s.journal)) != 0) {
     fprintf(stderr, "ecosweep: %s: %s\n", path, strerror(-rc));

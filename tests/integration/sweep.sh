@@ -286,7 +286,8 @@ check "meters: the estimate is labelled an estimate" grep -q '^estimate .*availa
 mkdir -p pc/intel-rapl:0
 echo package-0 > pc/intel-rapl:0/name; echo 5 > pc/intel-rapl:0/energy_uj; echo 1000000 > pc/intel-rapl:0/max_energy_range_uj
 ECOSWEEP_POWERCAP_ROOT=$TMP/pc "$ES" meters > meters2.txt
-check "meters: a fixture package is seen through ECOSWEEP_POWERCAP_ROOT" grep -q 'readable here (package-0)' meters2.txt
+check "meters: a fixture package is seen through ECOSWEEP_POWERCAP_ROOT" grep -q '^rapl .*available  *package-0 .*1 domain readable' meters2.txt
+check "meters: auto picks rapl when it is there" grep -q '"auto" uses rapl$' meters2.txt
 check "meters --json is a list with why" sh -c "'$ES' meters --json | $PY -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(\"why\" in m and \"available\" in m for m in d) else 1)'"
 
 # --- a flooding trial is capped; a trial that ignores "stop" is ended -------------

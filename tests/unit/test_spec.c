@@ -539,9 +539,8 @@ static const bad_spec bad_specs[] = {
     {WITH("'workers': {'slurm': {'srun_args': [1]}}"),
      "spec.json: workers.slurm.srun_args[0]: must be a string, not a number"},
     /* meters, estimate, carbon, seed, name, paths */
-    {WITH("'meters': ['foo']"), "spec.json: meters[0]: unknown meter \"foo\" (valid: auto, estimate, reported)"},
-    {WITH("'meters': ['reported', 'rapl']"),
-     "spec.json: meters[1]: \"rapl\" is not available in this version (valid: auto, estimate, reported)"},
+    {WITH("'meters': ['foo']"), "spec.json: meters[0]: unknown meter \"foo\" (valid: auto, rapl, perf, hwmon, nvml, estimate, reported)"},
+    {WITH("'meters': ['nvml']"), "spec.json: meters: \"nvml\" meters GPUs only; add a CPU meter (e.g. \"estimate\")"},
     {WITH("'meters': []"), "spec.json: meters: must not be empty"},
     {WITH("'meters': ['auto', 'reported']"), "spec.json: meters[0]: \"auto\" cannot be combined with other meters"},
     {WITH("'meters': ['reported', 'reported']"), "spec.json: meters[1]: duplicate meter \"reported\""},

@@ -4,7 +4,8 @@
 #   make demo       install missing Debian packages, build, run the digits sweep
 #   make test       every unit and integration test ("N passed, N failed")
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench      dispatch overhead (ratio against a baseline), a 10,000-trial load, rung scaling
+#   make bench      dispatch overhead (ratio against a baseline), a 10,000-trial load, metering
+#                   overhead at 64 trials, rung scaling
 #   make bench-search  ecosweep's search strategies against Optuna (joules to 80/90/95 % HV)
 #   make fuzz       libFuzzer on the spec parser, report lines and journal replay (60 s each)
 #   make install PREFIX=/usr/local
@@ -129,6 +130,7 @@ test-asan:
 bench: all $(BUILD)/bench/rung_scaling
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/dispatch.sh
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/load.sh
+	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/overhead.sh
 	@$(BUILD)/bench/rung_scaling
 
 $(BUILD)/bench/rung_scaling: tests/bench/rung_scaling.c $(BUILD)/libecosweep.a

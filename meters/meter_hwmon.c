@@ -274,6 +274,14 @@ static int hw_add_device(hw_state *s, const hw_entry *h, char *driver, size_t dr
     named = hw_path(path, sizeof path, s->root, h->entry, "device/name") == 0 &&
             hw_read_text(path, driver, driver_len) == 0 && driver[0];
   if (!named) snprintf(driver, driver_len, "%s", h->entry);
+  /* Graphics drivers (i915/xe on discrete cards) report the GPU's energy:
+   * not the CPU package's, and nvml meters GPUs itself. */
+  static const char *const gpu_drivers[] = {"i915", "xe", "amdgpu", "radeon", "nouveau", NULL};
+  for (size_t g = 0; gpu_drivers[g]; g++)
+    if (strcmp(driver, gpu_drivers[g]) == 0) {
+      free(ns);
+      return 0;
+    }
 
   char(*labels)[HW_TEXT_LEN] = calloc(n ? n : 1, sizeof *labels);
   if (!labels) {

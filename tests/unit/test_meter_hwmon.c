@@ -214,6 +214,19 @@ static void unlabelled_device_counts_all(void **state) {
   T->close(st);
 }
 
+/* A graphics driver's energy is the GPU's, never the CPU package's. */
+static void gpu_drivers_not_counted(void **state) {
+  (void)state;
+  make_device("class/hwmon0", "i915");
+  set_energy("class/hwmon0", 1, 100);
+  make_device("class/hwmon1", "fake_energy");
+  set_energy("class/hwmon1", 1, 100);
+  void *st = open_ok();
+  const char *want[] = {"fake_energy-energy1"};
+  expect_domains(st, want, 1);
+  T->close(st);
+}
+
 /* The socket rule is per device and case-insensitive; labels that name no
  * socket or package leave every counter counted. */
 static void socket_words_per_device(void **state) {
@@ -584,6 +597,7 @@ int main(void) {
       cmocka_unit_test(descriptor),
       cmocka_unit_test_setup_teardown(amd_energy_counts_sockets_only, setup, teardown),
       cmocka_unit_test_setup_teardown(unlabelled_device_counts_all, setup, teardown),
+      cmocka_unit_test_setup_teardown(gpu_drivers_not_counted, setup, teardown),
       cmocka_unit_test_setup_teardown(socket_words_per_device, setup, teardown),
       cmocka_unit_test_setup_teardown(two_devices_ordered_by_index, setup, teardown),
       cmocka_unit_test_setup_teardown(symlinked_entry_followed, setup, teardown),

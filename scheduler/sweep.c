@@ -376,7 +376,11 @@ static void sample_cpu(es_trial *t) {
   uint64_t now = uv_hrtime();
   if (t->exited || now - t->sampled_ns < ES_SAMPLE_MIN_NS) return;
   t->sampled_ns = now;
-  if (es_proctree_cpu(t->pid, &c) == 0 && c > t->cpu_sample) t->cpu_sample = c;
+  double rss = 0;
+  if (es_proctree_usage(t->pid, &c, &rss) == 0) {
+    if (c > t->cpu_sample) t->cpu_sample = c;
+    if (rss / (1024.0 * 1024.0 * 1024.0) > t->rss_gib) t->rss_gib = rss / (1024.0 * 1024.0 * 1024.0);
+  }
 }
 
 static void check_alerts(es_sweep *s);
@@ -797,7 +801,8 @@ static void sweep_maybe_done(es_sweep *s);
 
 static void trial_free(es_trial *t) {
   if (t->pidfd >= 0) close(t->pidfd);
-  /* A group still busy (a zombie not yet released) is removed at the end. */
+  /* A group still busy (a process not yet dead after cgroup.kill) is
+   * removed at the end by es_cgroup_base_close. */
   if (t->cg_fd >= 0) es_cgroup_remove(t->sweep->cg, t->cg_name, t->cg_fd);
   es_linebuf_free(&t->chan_lb);
   es_linebuf_free(&t->out_lb);
@@ -1072,7 +1077,9 @@ static void orphans_sweep(es_sweep *s, int all) {
 static void trial_reap(es_trial *t) {
   if (t->exited) return;
   double cpu;
-  if (es_local_reap(t->pid, &t->exit_status, &t->term_signal, &cpu) != 0) return;
+  long maxrss = 0;
+  if (es_local_reap(t->pid, &t->exit_status, &t->term_signal, &cpu, &maxrss) != 0) return;
+  if ((double)maxrss / (1024.0 * 1024.0) > t->rss_gib) t->rss_gib = (double)maxrss / (1024.0 * 1024.0);
   t->exited = 1;
   t->cpu_final = cpu;
   trial_meter_leave(t);
@@ -1405,7 +1412,7 @@ static void alert_poll_cb(uv_poll_t *h, int status, int events) {
   int64_t code;
   int sig;
   double cpu;
-  if (es_local_reap(a->pid, &code, &sig, &cpu) == 0) alert_proc_end(a);
+  if (es_local_reap(a->pid, &code, &sig, &cpu, NULL) == 0) alert_proc_end(a);
 }
 
 static void reap_alerts(es_sweep *s) {
@@ -1414,7 +1421,7 @@ static void reap_alerts(es_sweep *s) {
     int64_t code;
     int sig;
     double cpu;
-    if (a->pidfd < 0 && es_local_reap(a->pid, &code, &sig, &cpu) == 0) alert_proc_end(a);
+    if (a->pidfd < 0 && es_local_reap(a->pid, &code, &sig, &cpu, NULL) == 0) alert_proc_end(a);
   }
 }
 

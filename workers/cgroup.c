@@ -24,8 +24,9 @@ struct es_cgroup_base {
   int dirfd;
 };
 
-/* The mount point of the cgroup2 file system, from mountinfo. */
-static int find_cgroup2_mount(const char *mountinfo, char *out, size_t len) {
+/* The mount point of the cgroup2 file system and the group at its root
+ * ("/" unless a subtree is mounted, as in some containers), from mountinfo. */
+static int find_cgroup2_mount(const char *mountinfo, char *out, size_t len, char *mroot, size_t mroot_len) {
   FILE *f = fopen(mountinfo, "re");
   if (!f) return -errno;
   char line[4096];
@@ -39,6 +40,7 @@ static int find_cgroup2_mount(const char *mountinfo, char *out, size_t len) {
     /* Octal escapes (\040 for a space) are rare in mount points; refuse them. */
     if (strchr(mnt, '\\')) continue;
     snprintf(out, len, "%s", mnt);
+    snprintf(mroot, mroot_len, "%s", root);
     rc = 0;
     break;
   }
@@ -66,8 +68,8 @@ static int find_own_cgroup(const char *self_cgroup, char *out, size_t len) {
 int es_cgroup_base_open(es_cgroup_base **out, const char *name, const char *mountinfo, const char *self_cgroup,
                         char *why, size_t why_len) {
   *out = NULL;
-  char mnt[PATH_MAX], own[PATH_MAX];
-  int rc = find_cgroup2_mount(mountinfo ? mountinfo : "/proc/self/mountinfo", mnt, sizeof mnt);
+  char mnt[PATH_MAX], own[PATH_MAX], mroot[PATH_MAX];
+  int rc = find_cgroup2_mount(mountinfo ? mountinfo : "/proc/self/mountinfo", mnt, sizeof mnt, mroot, sizeof mroot);
   if (rc < 0) {
     snprintf(why, why_len, "no cgroup2 file system is mounted");
     return rc;
@@ -77,9 +79,16 @@ int es_cgroup_base_open(es_cgroup_base **out, const char *name, const char *moun
     snprintf(why, why_len, "ecosweep's cgroup v2 group is unknown (no \"0::\" line in /proc/self/cgroup)");
     return rc;
   }
+  /* With a subtree mounted, our group's path is relative to its root. */
+  const char *rel = own;
+  size_t rl = strlen(mroot);
+  if (strcmp(mroot, "/") != 0 && strncmp(own, mroot, rl) == 0 && (own[rl] == '/' || own[rl] == '\0')) rel = own + rl;
   es_cgroup_base *b = calloc(1, sizeof *b);
-  if (!b) return -ENOMEM;
-  int n = snprintf(b->path, sizeof b->path, "%s%s%s/%s", mnt, strcmp(own, "/") == 0 ? "" : own, "", name);
+  if (!b) {
+    snprintf(why, why_len, "out of memory");
+    return -ENOMEM;
+  }
+  int n = snprintf(b->path, sizeof b->path, "%s%s/%s", mnt, strcmp(rel, "/") == 0 ? "" : rel, name);
   if (n < 0 || (size_t)n >= sizeof b->path) {
     free(b);
     snprintf(why, why_len, "cgroup path too long");
@@ -87,7 +96,10 @@ int es_cgroup_base_open(es_cgroup_base **out, const char *name, const char *moun
   }
   if (mkdir(b->path, 0755) != 0 && errno != EEXIST) {
     int e = errno;
-    snprintf(why, why_len, "cannot create cgroup %s: %s", b->path, strerror(e));
+    snprintf(why, why_len, "cannot create cgroup %s: %s%s", b->path, strerror(e),
+             e == EACCES || e == EPERM || e == EROFS
+                 ? " (needs root or a delegated cgroup v2 subtree; trials' CPU time comes from /proc instead)"
+                 : "");
     free(b);
     return -e;
   }
@@ -117,7 +129,13 @@ const char *es_cgroup_base_path(const es_cgroup_base *b) { return b->path; }
 
 int es_cgroup_create(es_cgroup_base *b, const char *name, int *dirfd) {
   *dirfd = -1;
-  if (mkdirat(b->dirfd, name, 0755) != 0 && errno != EEXIST) return -errno;
+  if (mkdirat(b->dirfd, name, 0755) != 0) {
+    /* A stale group of the same name would bring its old CPU time along:
+     * make a fresh one, or fail if something still runs in it. */
+    if (errno != EEXIST) return -errno;
+    if (unlinkat(b->dirfd, name, AT_REMOVEDIR) != 0 || mkdirat(b->dirfd, name, 0755) != 0)
+      return errno == EBUSY ? -EEXIST : -errno;
+  }
   int fd = openat(b->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;

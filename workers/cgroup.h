@@ -35,8 +35,8 @@ int es_cgroup_base_open(es_cgroup_base **out, const char *name, const char *moun
 /* The base group's directory (for messages and tests). */
 const char *es_cgroup_base_path(const es_cgroup_base *b);
 
-/* Make the child group "name"; *dirfd gets an O_PATH-free directory fd.
- * 0 or -errno. */
+/* Make the child group "name" (afresh, when a stale one is there);
+ * *dirfd gets a directory fd. 0, or -errno (-EEXIST: a busy stale group). */
 int es_cgroup_create(es_cgroup_base *b, const char *name, int *dirfd);
 
 /* Move pid into the group. 0 or -errno. */
@@ -49,8 +49,9 @@ int es_cgroup_cpu(int dirfd, double *cpu_s);
 /* Kill every process in the group (cgroup.kill, Linux 5.14+). 0 or -errno. */
 int es_cgroup_kill(int dirfd);
 
-/* Close dirfd and remove the child group "name". 0, or -EBUSY while
- * processes remain (zombies not yet reaped count). */
+/* Close dirfd and remove the child group "name". 0, or -EBUSY while live
+ * processes remain (briefly also right after es_cgroup_kill, whose SIGKILLs
+ * are delivered asynchronously). */
 int es_cgroup_remove(es_cgroup_base *b, const char *name, int dirfd);
 
 /* Remove the base group (killing what is left in children it still has)

@@ -171,7 +171,7 @@ done:
   return rc;
 }
 
-int es_local_reap(pid_t pid, int64_t *exit_status, int *term_signal, double *cpu_s) {
+int es_local_reap(pid_t pid, int64_t *exit_status, int *term_signal, double *cpu_s, long *maxrss_kib) {
   int status;
   struct rusage ru;
   pid_t r;
@@ -183,6 +183,7 @@ int es_local_reap(pid_t pid, int64_t *exit_status, int *term_signal, double *cpu
   *term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
            (double)ru.ru_stime.tv_usec * 1e-6;
+  if (maxrss_kib) *maxrss_kib = ru.ru_maxrss;
   return 0;
 }
 

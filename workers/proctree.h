@@ -18,6 +18,10 @@
 /* CPU-seconds of pid's tree, or a negative errno (-ESRCH: no such process). */
 int es_proctree_cpu(pid_t pid, double *cpu_s);
 
+/* The same, and (rss_bytes, may be NULL) the resident memory of the tree's
+ * live processes now. */
+int es_proctree_usage(pid_t pid, double *cpu_s, double *rss_bytes);
+
 /* Root of /proc ("/proc"; tests may point it elsewhere). */
 void es_proctree_set_root(const char *root);
 

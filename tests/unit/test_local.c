@@ -24,7 +24,7 @@
 /* Wait for pid to exit and reap it. */
 static int reap_blocking(pid_t pid, int64_t *code, int *sig, double *cpu) {
   for (int i = 0; i < 1000; i++) {
-    int rc = es_local_reap(pid, code, sig, cpu);
+    int rc = es_local_reap(pid, code, sig, cpu, NULL);
     if (rc != 1) return rc;
     usleep(10000);
   }
@@ -155,6 +155,39 @@ static void proctree_reads_a_live_tree(void **state) {
   es_env_free(env);
 }
 
+/* The estimate's RAM term: resident memory of the live tree, and the
+ * peak the kernel reports at reaping. */
+static void memory_of_a_tree(void **state) {
+  (void)state;
+  char **env = env_with("X=1");
+  /* A grandchild holds 64 MiB (touched, so resident) for a while. */
+  char *argv[] = {"sh", "-c", "python3 -c 'b = bytearray(64 << 20); import time; time.sleep(3)' & wait", NULL};
+  es_child c;
+  assert_int_equal(es_local_spawn(argv, env, NULL, 1, 2, -1, &c), 0);
+  double cpu = 0, rss = 0;
+  for (int i = 0; i < 300 && rss < 64.0 * 1024 * 1024; i++) {
+    usleep(10000);
+    assert_int_equal(es_proctree_usage(c.pid, &cpu, &rss), 0);
+  }
+  assert_true(rss >= 64.0 * 1024 * 1024);
+  assert_true(rss < 512.0 * 1024 * 1024);
+  assert_int_equal(es_local_kill_group(c.pid, SIGKILL), 0);
+  int64_t code;
+  int sig;
+  double final;
+  long maxrss = 0;
+  for (int i = 0; i < 1000; i++) {
+    int rc = es_local_reap(c.pid, &code, &sig, &final, &maxrss);
+    if (rc != 1) break;
+    usleep(10000);
+  }
+  /* ru_maxrss is the largest single process among those reaped: the shell
+   * did not wait for the killed python, so only the lower bound of a shell. */
+  assert_true(maxrss > 0);
+  if (c.pidfd >= 0) close(c.pidfd);
+  es_env_free(env);
+}
+
 static void kill_group_refuses_init_and_everyone(void **state) {
   (void)state;
   assert_int_equal(es_local_kill_group(0, SIGTERM), -EINVAL);
@@ -190,6 +223,7 @@ int main(void) {
       cmocka_unit_test(exit_code_and_signal),
       cmocka_unit_test(cpu_time_counts_waited_for_children),
       cmocka_unit_test(proctree_reads_a_live_tree),
+      cmocka_unit_test(memory_of_a_tree),
       cmocka_unit_test(kill_group_refuses_init_and_everyone),
       cmocka_unit_test(env_build_drops_protocol_variables),
   };

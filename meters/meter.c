@@ -110,4 +110,24 @@ int es_meter_select(char *const *names, const es_meter_config *cfg, int want_gpu
   return 0;
 }
 
+/* Every label a record can carry: each meter alone, and each CPU meter
+ * with nvml. Static strings, so records can point at them. */
+static const char *const labels[] = {"rapl",          "perf",          "hwmon",         "nvml",
+                                     "estimate",      "reported",      "rapl+nvml",     "perf+nvml",
+                                     "hwmon+nvml",    "estimate+nvml", "reported+nvml", NULL};
+
+const char *es_meter_label(const char *name) {
+  for (size_t i = 0; name && labels[i]; i++)
+    if (strcmp(name, labels[i]) == 0) return labels[i];
+  return NULL;
+}
+
+const char *es_meter_choice_label(const es_meter_choice *ch) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s%s%s", ch->cpu ? ch->cpu->name : "", ch->cpu && ch->gpu ? "+" : "",
+           ch->gpu ? ch->gpu->name : "");
+  const char *l = es_meter_label(buf);
+  return l ? l : "unknown";
+}
+
 double es_co2_grams(double joules, double g_per_kwh, double pue) { return joules / 3.6e6 * g_per_kwh * pue; }

@@ -127,6 +127,12 @@ double es_estimate_cpu_watts(const es_meter_config *cfg, char *source, size_t so
  * default; source (may be NULL) names the entry or says "default". */
 double es_estimate_model_watts(const char *model_name, char *source, size_t source_len);
 
+/* The static label for a meter name ("rapl", "estimate+nvml"), or NULL
+ * when it is none of ecosweep's; the label of a choice ("unknown" never
+ * happens for a choice es_meter_select made). Records point at these. */
+const char *es_meter_label(const char *name);
+const char *es_meter_choice_label(const es_meter_choice *ch);
+
 /* Carbon defaults (DESIGN §3): 475 g CO2/kWh, the world-average carbon
  * intensity of electricity generation for 2018 in the IEA's Global Energy &
  * CO2 Status Report 2019, and a PUE of 1.0 (no data-centre overhead): override

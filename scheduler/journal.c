@@ -14,6 +14,7 @@
  * lives in the scheduler.
  */
 #include "journal.h"
+#include "../meters/meter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -216,13 +217,10 @@ static int set_metrics(es_journal_state *st, es_record *r, const cJSON *metrics)
   return 0;
 }
 
-static const char *const meter_names[] = {"estimate", "reported", "rapl", "perf", "hwmon", "nvml", NULL};
-
 /* Record fields keep a static meter name (see record.h). */
 static const char *static_meter_name(const char *name) {
-  for (size_t i = 0; name && meter_names[i]; i++)
-    if (strcmp(name, meter_names[i]) == 0) return meter_names[i];
-  return name ? "unknown" : NULL;
+  const char *l = es_meter_label(name);
+  return l ? l : name ? "unknown" : NULL;
 }
 
 static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t err_len) {

@@ -225,9 +225,7 @@ int es_measure_run(char *const *argv, const char *meter, int json) {
     total += all;
     attributed += all;
   }
-  char meter_name[40];
-  snprintf(meter_name, sizeof meter_name, "%s%s%s", ch.cpu ? ch.cpu->name : "", ch.cpu && ch.gpu ? "+" : "",
-           ch.gpu ? ch.gpu->name : "");
+  const char *meter_name = es_meter_choice_label(&ch);
   double avg_w = wall > 0 ? total / wall : 0;
   double co2 = es_co2_grams(total, ES_CARBON_G_PER_KWH_DEFAULT, ES_CARBON_PUE_DEFAULT);
   if (json) {

@@ -131,7 +131,7 @@ struct es_sweep {
   const es_meter_type *meter; /* the CPU meter: meters.cpu */
   es_meter_choice meters;
   es_meter_config meter_cfg;
-  char meter_name[32];   /* "rapl", "estimate+nvml": what records say */
+  const char *meter_name; /* "rapl", "estimate+nvml": what records say (static) */
   es_hostmeter *host;    /* host/GPU counters and their attribution, or NULL */
   uv_timer_t sample_timer; /* samples the hostmeter (10 Hz by default) */
   es_cgroup_base *cg;    /* per-trial cgroups, or NULL: /proc */
@@ -1832,8 +1832,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     return 2;
   }
   s.meter = s.meters.cpu;
-  snprintf(s.meter_name, sizeof s.meter_name, "%s%s%s", s.meter->name, s.meters.gpu ? "+" : "",
-           s.meters.gpu ? s.meters.gpu->name : "");
+  s.meter_name = es_meter_choice_label(&s.meters);
   if (!spec->has_seed) {
     unsigned int seed = 0;
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();

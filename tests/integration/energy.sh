@@ -132,6 +132,8 @@ for line in open(sys.argv[1]):
     run -= ev == "end"
     peak = max(peak, run)
 assert peak == 2, peak' "$TMP/gpu/journal.jsonl"
+check "gpus_per_trial: the journal replays the meter label (front reads it back)" \
+  sh -c "'$ES' front '$TMP/gpu' --format csv | grep -q ',estimate+nvml\$'"
 ECOSWEEP_NVML_LIB="$TMP/none/libnvidia-ml.so.1" "$ES" run "$TMP/gpu.json" -o "$TMP/gpu2" --quiet 2>"$TMP/gpu2.err"
 check "gpus_per_trial without GPUs: exit 2" [ $? -eq 2 ]
 check "gpus_per_trial without GPUs: says why" grep -q "workers.gpus_per_trial: no GPUs to hand out (nvml: no NVML library" "$TMP/gpu2.err"

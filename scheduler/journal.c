@@ -186,6 +186,8 @@ void es_journal_state_free(es_journal_state *st) {
   for (size_t i = 0; i < st->n_rungs; i++) free(st->rungs[i].obj);
   free(st->rungs);
   free(st->pgids);
+  free(st->start_line);
+  free(st->end_line);
   es_recordset_free(&st->records);
   memset(st, 0, sizeof *st);
 }
@@ -229,6 +231,17 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     snprintf(err, err_len, "no \"event\"");
     return -EINVAL;
   }
+  /* Wall time spent: each run (the sweep event, then every resume) from
+   * its first event to its last timed one. */
+  const cJSON *tm = cJSON_GetObjectItemCaseSensitive(ev, "time");
+  if (cJSON_IsNumber(tm) && isfinite(tm->valuedouble)) {
+    if (strcmp(event, "sweep") == 0 || strcmp(event, "resume") == 0) {
+      if (st->seg_last > st->seg_start) st->wall_spent += st->seg_last - st->seg_start;
+      st->seg_start = st->seg_last = tm->valuedouble;
+    } else if (tm->valuedouble > st->seg_last) {
+      st->seg_last = tm->valuedouble;
+    }
+  }
   if (strcmp(event, "sweep") == 0) {
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(ev, "spec");
     const char *file = str(ev, "spec_file");
@@ -255,6 +268,7 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     st->has_sweep = 1;
     return 0;
   }
+  if (strcmp(event, "resume") == 0) return 0;
   if (strcmp(event, "finish") == 0) {
     st->finished = 1;
     st->overhead_j = num(ev, "overhead_j", 0);
@@ -278,6 +292,7 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
   long id = (long)tid->valuedouble;
   es_record *r = es_recordset_find(&st->records, id);
   if (strcmp(event, "start") == 0) {
+    int first = !r;
     if (!r) {
       r = es_recordset_add(&st->records, id, st->spec.space.n);
       if (!r) return -ENOMEM;
@@ -289,6 +304,14 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     if (!pg) return -ENOMEM;
     st->pgids = pg;
     st->pgids[idx] = (long)whole(ev, "pgid", 0, 4194304.0 * 1024, 0);
+    long *sl = realloc(st->start_line, st->records.cap * sizeof *sl);
+    if (!sl) return -ENOMEM;
+    st->start_line = sl;
+    long *el = realloc(st->end_line, st->records.cap * sizeof *el);
+    if (!el) return -ENOMEM;
+    st->end_line = el;
+    if (first) st->start_line[idx] = st->line;
+    st->end_line[idx] = 0;
     r->end_seq = 0;
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(ev, "params");
     char perr[256];
@@ -305,7 +328,9 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
   }
   if (strcmp(event, "report") == 0) {
     const cJSON *rung = cJSON_GetObjectItemCaseSensitive(ev, "rung");
-    if (cJSON_IsNumber(rung)) { /* keep it for resume's replay of the rungs */
+    /* Keep it for resume's replay of the rungs; a report that only
+     * re-held a relaunched trial at its rung ("again") adds nothing. */
+    if (cJSON_IsNumber(rung) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "again"))) {
       size_t k = st->spec.n_objectives;
       es_rung_event *nr = realloc(st->rungs, (st->n_rungs + 1) * sizeof *nr);
       if (!nr) return -ENOMEM;
@@ -313,6 +338,8 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
       es_rung_event *re = &st->rungs[st->n_rungs];
       re->id = id;
       re->rung = rung->valuedouble;
+      re->ends_before = st->n_ends;
+      re->line = st->line;
       re->obj = malloc((k ? k : 1) * sizeof *re->obj);
       if (!re->obj) return -ENOMEM;
       const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(ev, "metrics");
@@ -350,6 +377,7 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
   r->meter = static_meter_name(str(ev, "meter"));
   r->estimate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "estimate"));
   r->end_seq = ++st->n_ends;
+  st->end_line[r - st->records.v] = st->line;
   return set_metrics(st, r, cJSON_GetObjectItemCaseSensitive(ev, "metrics"));
 }
 
@@ -385,6 +413,7 @@ int es_journal_replay(const char *path, es_journal_state *st, char *err, size_t 
       break;
     }
     char why[640];
+    st->line = lineno;
     rc = replay_event(st, ev, why, sizeof why);
     cJSON_Delete(ev);
     if (rc != 0) {

@@ -48,8 +48,10 @@ int es_journal_close(es_journal *j);
 /* A report that reached a rung, as resume replays it into the rungs. */
 typedef struct {
   long id;
-  double rung;   /* the rung level decided at that report */
-  double *obj;   /* the objectives at that report, minimisation form (k values) */
+  double rung;      /* the rung level decided at that report */
+  double *obj;      /* the objectives at that report, minimisation form (k values) */
+  long ends_before; /* "end" events before it: where it falls among the ends */
+  long line;        /* its line in the journal */
 } es_rung_event;
 
 /* What a journal holds. */
@@ -68,7 +70,12 @@ typedef struct es_journal_state {
   es_rung_event *rungs;  /* every rung decision, in journal order */
   size_t n_rungs;
   long *pgids;           /* per record (same index): the process group of its last start */
+  long *start_line;      /* per record: the line of its first start (when its point was drawn) */
+  long *end_line;        /* per record: the line of its last end (0: none) */
+  long line;             /* the line being replayed */
   double overhead_j, ecosweep_j, total_j, wall_s; /* from "finish" */
+  double wall_spent;     /* seconds the sweep ran, summed over its runs (budget.wall_s) */
+  double seg_start, seg_last; /* the current run's first and last event times */
 } es_journal_state;
 
 /* Replay path into st (zeroed by the call). 0, or -errno / -EINVAL with a

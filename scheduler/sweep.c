@@ -116,6 +116,7 @@ typedef struct es_trial {
   int held;              /* sha: waiting for its rung to complete, no reply yet */
   int one_way_held;      /* the same for a stdout-reporting trial, which runs on */
   int one_way;           /* reports on stdout: it cannot wait for a reply */
+  int held_again;        /* resume: this report put it back where it was held */
   double timeout_left;   /* seconds of workers.timeout_s left while held */
   int has_reported_j;
   double reported_j;
@@ -156,6 +157,7 @@ struct es_sweep {
   int io_error;
   double ended_joules;   /* joules of ended trials */
   double prior_trials_j; /* resume: joules of trials that ended in earlier runs */
+  double wall_spent;     /* resume: seconds the earlier runs took (budget.wall_s) */
   uv_signal_t sigint, sigterm;
   uv_timer_t reap_timer; /* polls children that have no pidfd */
   uv_prepare_t prepare;  /* flushes the journal once per loop turn */
@@ -186,6 +188,14 @@ static double rusage_cpu(const struct rusage *r) {
 }
 
 static double seconds_since(uint64_t ns) { return (double)(uv_hrtime() - ns) * 1e-9; }
+
+/* Unix time to the millisecond: journal events carry it, so resume knows
+ * how much of budget.wall_s the earlier runs spent. */
+static double wall_clock(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return round(((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9) * 1e3) / 1e3;
+}
 
 /* Figures are kept to 1 us, 1 nJ and 1 pg (far finer than any meter):
  * round(x * per) / per is the double nearest to a short decimal, so the
@@ -529,6 +539,17 @@ static int rung_decide(es_trial *t, const es_report *rep, double joules, es_deci
   }
   double level = strcmp(sp->resource.metric, "energy_j") == 0 ? joules : rep->step;
   int rc = es_halving_report(s->halving, t->id, level, obj, d);
+  /* A trial held at a rung (sha) when the run died was started again by
+   * resume: back at that rung, it waits for the rung's decision again. */
+  if (rc == -EBUSY) {
+    if (d->rung > 0 && level >= d->rung * (1 - 1e-12)) {
+      d->action = ES_HOLD;
+      t->held_again = 1;
+    } else {
+      *d = (es_decision){t->id, ES_CONTINUE, 0};
+    }
+    return 0;
+  }
   /* A trial started again by resume may already have been stopped at a
    * higher rung before the crash: it runs on until it reaches that rung
    * again, as it did the first time. */
@@ -665,6 +686,8 @@ static void handle_report(es_trial *t, const char *line, size_t len, int from_st
   if (d.rung > 0) {
     es_json_add_number(ev, "rung", d.rung);
     cJSON_AddStringToObject(ev, "decision", d.action == ES_STOP ? "stop" : d.action == ES_HOLD ? "hold" : "continue");
+    if (t->held_again) cJSON_AddBoolToObject(ev, "again", 1);
+    t->held_again = 0;
   }
   es_json_add_number(ev, "step", rep.step);
   cJSON *m = cJSON_AddObjectToObject(ev, "metrics");
@@ -953,6 +976,7 @@ static void trial_end(es_trial *t) {
   es_json_add_number(ev, "energy_j", r->energy_j);
   es_json_add_number(ev, "cpu_s", r->cpu_s);
   es_json_add_number(ev, "wall_s", r->wall_s);
+  es_json_add_number(ev, "time", wall_clock());
   es_json_add_number(ev, "co2_g", r->co2_g);
   cJSON_AddStringToObject(ev, "meter", r->meter);
   cJSON_AddBoolToObject(ev, "estimate", r->estimate);
@@ -1290,6 +1314,7 @@ static int launch_one(es_sweep *s) {
   es_json_add_number(ev, "pid", t->pid);
   es_json_add_number(ev, "pgid", t->pid);
   cJSON_AddItemToObject(ev, "params", es_params_to_json(&sp->space, point));
+  es_json_add_number(ev, "time", wall_clock());
   if (s->halving && es_halving_brackets(s->halving) > 1) es_json_add_number(ev, "bracket", (double)bracket);
   journal(s, ev);
 
@@ -1474,7 +1499,7 @@ static void check_alerts(es_sweep *s) {
   int set[ES_ALERT_BUDGETS] = {sp->budget.has_trials, sp->budget.has_energy_j, sp->budget.has_wall_s};
   double limit[ES_ALERT_BUDGETS] = {(double)sp->budget.trials, sp->budget.energy_j, sp->budget.wall_s};
   double spent[ES_ALERT_BUDGETS] = {(double)s->launched, set[ES_ALERT_ENERGY] ? energy_spent(s) : 0,
-                                    seconds_since(s->start_ns)};
+                                    s->wall_spent + seconds_since(s->start_ns)};
   for (size_t a = 0; a < sp->n_alerts; a++)
     for (int b = 0; b < ES_ALERT_BUDGETS; b++) {
       unsigned char *fired = &s->alert_fired[a * ES_ALERT_BUDGETS + (size_t)b];
@@ -1625,7 +1650,7 @@ static cJSON *sweep_event(es_sweep *s, const char *spec_text) {
   cJSON_AddStringToObject(ev, "meter", s->meter_name);
   cJSON_AddBoolToObject(ev, "estimate", s->meter->estimate);
   cJSON_AddStringToObject(ev, "cpu_time", s->cg ? "cgroup" : "proc");
-  es_json_add_number(ev, "time", (double)time(NULL));
+  es_json_add_number(ev, "time", wall_clock());
   cJSON *spec = cJSON_Parse(spec_text);
   if (spec) cJSON_AddItemToObject(ev, "spec", spec);
   return ev;
@@ -1684,10 +1709,61 @@ static void kill_leftovers(es_sweep *s, long pgid, long id) {
 /* Take over the replayed journal: ended trials keep their results; the
  * sampler, the rungs and the budgets continue from where they were; the
  * trials that had not ended are queued to start again. */
+/* A learning sampler (nsga2) goes through its history again in journal
+ * order: each point drawn (a trial's first start), each rung result it
+ * heard, each finished trial - so its population and random stream are
+ * where the killed run left them, and it proposes what it would have. */
+typedef struct {
+  long line;
+  int kind; /* 0 draw, 1 rung result, 2 end */
+  size_t idx;
+} replay_step;
+
+static int replay_step_order(const void *a, const void *b) {
+  const replay_step *x = a, *y = b;
+  return (x->line > y->line) - (x->line < y->line);
+}
+
+static int replay_sampler(es_sweep *s, es_journal_state *st) {
+  size_t n = s->records.n, m = 0, k = s->spec->n_objectives;
+  replay_step *steps = malloc((2 * n + st->n_rungs + 1) * sizeof *steps);
+  double *point = malloc((s->spec->space.n ? s->spec->space.n : 1) * sizeof *point);
+  if (!steps || !point) {
+    free(steps);
+    free(point);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    steps[m++] = (replay_step){st->start_line ? st->start_line[i] : 0, 0, i};
+    if (st->end_line && st->end_line[i] > 0) steps[m++] = (replay_step){st->end_line[i], 2, i};
+  }
+  for (size_t i = 0; i < st->n_rungs; i++) steps[m++] = (replay_step){st->rungs[i].line, 1, i};
+  qsort(steps, m, sizeof *steps, replay_step_order);
+  for (size_t i = 0; i < m; i++) {
+    const replay_step *p = &steps[i];
+    if (p->kind == 0) {
+      es_sampler_next(s->sampler, point);
+    } else if (p->kind == 1) {
+      const es_rung_event *re = &st->rungs[p->idx];
+      es_record *r = es_recordset_find(&s->records, re->id);
+      int finite = 1;
+      for (size_t j = 0; j < k; j++) finite &= isfinite(re->obj[j]);
+      if (r && finite) es_sampler_tell(s->sampler, re->id, r->params, re->obj, k, re->rung);
+    } else {
+      es_record *r = &s->records.v[p->idx];
+      if (r->status == ES_STATUS_COMPLETED || r->status == ES_STATUS_STOPPED) sampler_tell_final(s, r);
+    }
+  }
+  free(steps);
+  free(point);
+  return 0;
+}
+
 static int resume_state(es_sweep *s, es_journal_state *st) {
   s->records = st->records;
   memset(&st->records, 0, sizeof st->records);
   s->next_id = st->next_id;
+  s->wall_spent = st->wall_spent + (st->seg_last > st->seg_start ? st->seg_last - st->seg_start : 0);
   s->launched = (long)s->records.n;
   s->end_seq = st->n_ends;
   s->relaunch = malloc((s->records.n ? s->records.n : 1) * sizeof *s->relaunch);
@@ -1707,12 +1783,15 @@ static int resume_state(es_sweep *s, es_journal_state *st) {
     s->prior_trials_j += r->energy_j;
     if (r->status == ES_STATUS_FAILED || r->status == ES_STATUS_TIMEOUT) s->n_failed++;
   }
-  /* The sampler draws the points it drew before (ids 0 .. next_id-1). */
-  double *point = malloc((s->spec->space.n ? s->spec->space.n : 1) * sizeof *point);
-  if (!point) return -1;
-  for (long i = 0; i < s->next_id; i++)
-    if (es_sampler_next(s->sampler, point) != 0) break;
-  free(point);
+  /* The sampler draws the points it drew before (ids 0 .. next_id-1); a
+   * learning one, later, between what it heard (replay_sampler). */
+  if (!s->sampler->type->tell) {
+    double *point = malloc((s->spec->space.n ? s->spec->space.n : 1) * sizeof *point);
+    if (!point) return -1;
+    for (long i = 0; i < s->next_id; i++)
+      if (es_sampler_next(s->sampler, point) != 0) break;
+    free(point);
+  }
   /* The rungs: the same brackets, the same results, in the same order. */
   if (s->halving) {
     for (size_t i = 0; i < s->records.n; i++) es_halving_assign(s->halving, s->records.v[i].id, NULL);
@@ -1726,17 +1805,10 @@ static int resume_state(es_sweep *s, es_journal_state *st) {
     while (es_halving_released(s->halving, drop, 32) > 0) {
     }
   }
-  /* A learning sampler hears the finished trials again, in end order. */
-  if (s->sampler->type->tell)
-    for (long seq = 1; seq <= st->n_ends; seq++)
-      for (size_t i = 0; i < s->records.n; i++) {
-        es_record *r = &s->records.v[i];
-        if (r->end_seq == seq && (r->status == ES_STATUS_COMPLETED || r->status == ES_STATUS_STOPPED))
-          sampler_tell_final(s, r);
-      }
+  if (s->sampler->type->tell && replay_sampler(s, st) != 0) return -1;
   cJSON *ev = cJSON_CreateObject();
   cJSON_AddStringToObject(ev, "event", "resume");
-  es_json_add_number(ev, "time", (double)time(NULL));
+  es_json_add_number(ev, "time", wall_clock());
   es_json_add_number(ev, "relaunch", (double)s->n_relaunch);
   journal(s, ev);
   say(s, "resuming %s: %zu trials ended, %zu to start again", s->spec->name, s->records.n - s->n_relaunch,
@@ -1927,7 +1999,10 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   uv_prepare_start(&s.prepare, prepare_cb);
   uv_timer_init(s.loop, &s.wall_timer);
   s.wall_timer.data = &s;
-  if (spec->budget.has_wall_s) uv_timer_start(&s.wall_timer, wall_cb, (uint64_t)(spec->budget.wall_s * 1000.0), 0);
+  if (spec->budget.has_wall_s) {
+    double left = spec->budget.wall_s - s.wall_spent; /* earlier runs count (resume) */
+    uv_timer_start(&s.wall_timer, wall_cb, left > 0 ? (uint64_t)(left * 1000.0) : 0, 0);
+  }
   uv_timer_init(s.loop, &s.alert_timer);
   s.alert_timer.data = &s;
   if (spec->n_alerts) {
@@ -1959,6 +2034,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
     es_json_add_number(fin, "gpu_idle_j", tot.gpu_idle_j);
   }
   es_json_add_number(fin, "wall_s", tot.wall_s);
+  es_json_add_number(fin, "time", wall_clock());
   journal(&s, fin);
   es_hostmeter_close(s.host);
   es_cgroup_base_close(s.cg);

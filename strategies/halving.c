@@ -358,7 +358,8 @@ int es_halving_report(es_halving *h, long id, double level, const double *obj, e
   trial_rec *t = find(h, id);
   if (!t) return -ENOENT;
   switch (t->state) {
-    case T_HELD:
+    case T_HELD: /* out->rung: where it waits (resume relaunches held trials) */
+      out->rung = h->levels[t->next - 1];
       return -EBUSY;
     case T_ENDED:
       return -ESRCH;

@@ -138,7 +138,8 @@ int es_halving_assign(es_halving *h, long id, size_t *bracket);
  * CONTINUE, STOP (out->rung = the level that stopped it; repeated for any
  * later report) or HOLD (sha). Returns 0, or: -ENOENT (never assigned;
  * none answers CONTINUE without looking), -EBUSY (sha: the trial is held
- * and should be waiting for its reply), -ESRCH (the trial has ended),
+ * and should be waiting for its reply; out->rung = the rung it is held at,
+ * which a trial relaunched by resume must wait at again), -ESRCH (the trial has ended),
  * -EINVAL (level or an objective not finite; nothing recorded) or -ENOMEM.
  * sha: a report that completes a rung also releases the other trials held
  * there (es_halving_released); this trial's own decision is the reply. */

@@ -80,6 +80,53 @@ for cut in 2 5 $stopline $((total / 3)) $((total / 2)) $((total - 3)) torn; do
   check "journal cut at line $cut, resume: the journal replays cleanly" "$ES" front cut
 done
 
+# The strategy state comes back too: sha's rungs with a trial held at one
+# when the run died (it must wait there again), and nsga2's population
+# and random stream (it must propose what it would have). Each spec's
+# uninterrupted run against resumes of its journal cut at chosen lines.
+sed 's/"asha"/"sha"/; s/"trials": 20/"trials": 9/' det.json > sha.json
+sed 's/"halving": "asha"/"sampler": "nsga2", "halving": "asha"/; s/"trials": 20/"trials": 24/' det.json > nsga2.json
+for spec in sha nsga2; do
+  "$ES" run $spec.json -o ref-$spec --quiet
+  check "$spec: uninterrupted run exits 0" [ $? -eq 0 ]
+  cut -d, -f1,2,3,5,6,7,8 ref-$spec/trials.csv > ref-$spec.txt
+  total=$(wc -l < ref-$spec/journal.jsonl)
+  if [ $spec = sha ]; then # right after the 2nd and the 5th hold, the rung still open
+    points="$(grep -n '"decision":"hold"' ref-$spec/journal.jsonl | sed -n '2p;5p' | cut -d: -f1)"
+  else
+    points="$((total / 3)) $((total / 2)) $((total * 3 / 4))"
+  fi
+  for cut in $points; do
+    rm -rf cut
+    mkdir cut
+    cp -r ref-$spec/trials cut/
+    head -n "$cut" ref-$spec/journal.jsonl > cut/journal.jsonl
+    "$ES" resume cut --quiet 2>/dev/null
+    check "$spec: journal cut at line $cut, resume: exits 0" [ $? -eq 0 ]
+    cut -d, -f1,2,3,5,6,7,8 cut/trials.csv > cut.txt
+    check "$spec: journal cut at line $cut, resume: the same trials and results" cmp -s ref-$spec.txt cut.txt
+    [ $spec = sha ] && check "sha: cut at line $cut: the relaunched held trial was held at its rung again" \
+      grep -q '"again":true' cut/journal.jsonl
+  done
+done
+
+# budget.wall_s counts the time the killed run already spent
+cat > wall.json <<'J'
+{"command": ["sleep", "0.3"], "parameters": {"x": {"type": "int", "low": 1, "high": 1000}},
+ "objectives": [{"metric": "x", "goal": "max"}], "budget": {"wall_s": 3, "trials": 1000}, "workers": {"count": 1}}
+J
+"$ES" run wall.json -o wall --quiet 2>/dev/null &
+pid=$!
+sleep 2.2
+kill -9 $pid
+wait $pid 2>/dev/null
+t0=$(date +%s.%N)
+"$ES" resume wall --quiet 2>/dev/null
+t1=$(date +%s.%N)
+check "wall_s budget: the resumed run stops after the rest of it ($(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s of 3)" \
+  awk "BEGIN { exit !($t1 - $t0 < 1.6) }"
+check "wall_s budget: the resumed run says it was spent" grep -q '"why":"budget.wall_s = 3 s reached"' wall/journal.jsonl
+
 # trials still running when ecosweep died are ended by resume, not left over
 cat > stubborn.sh <<'T'
 #!/bin/sh

@@ -399,6 +399,7 @@ static void test_sha_hold_and_release(void **state) {
   es_decision d, rel[8];
   double v = 0;
   assert_int_equal(es_halving_report(h, 2, 1.5, &v, &d), -EBUSY); /* held: should be waiting */
+  assert_true(d.rung == 1);                                          /* ... at rung 1 */
   assert_int_equal(es_halving_released(h, rel, 8), 0);
   /* The last one completes the rung: its own decision is the reply, the
    * others are released. Quota ceil(4/2) = 2: ids 2 (10) and 4 (20). */

@@ -163,6 +163,29 @@ static int check_text(ctx *c, const char *text, size_t len) {
   return 0;
 }
 
+/* How many arrays and objects are open at pos (strings skipped): cJSON
+ * stops at CJSON_NESTING_LIMIT, which deserves its own message. */
+static size_t nesting_at(const char *buf, size_t pos) {
+  size_t depth = 0;
+  int in_string = 0;
+  for (size_t i = 0; i < pos; i++) {
+    char ch = buf[i];
+    if (in_string) {
+      if (ch == '\\')
+        i++;
+      else if (ch == '"')
+        in_string = 0;
+    } else if (ch == '"') {
+      in_string = 1;
+    } else if (ch == '[' || ch == '{') {
+      depth++;
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return depth;
+}
+
 static cJSON *parse_json(ctx *c, const char *text, size_t len, int *rc) {
   /* cJSON's "require NUL-terminated" counts the NUL inside the length. */
   char *buf = malloc(len + 1);
@@ -180,7 +203,10 @@ static cJSON *parse_json(ctx *c, const char *text, size_t len, int *rc) {
     size_t line, col;
     line_col(buf, pos, &line, &col);
     unsigned char ch = (unsigned char)buf[pos];
-    if (pos >= len)
+    if (pos < len && (buf[pos] == '[' || buf[pos] == '{') && nesting_at(buf, pos) >= CJSON_NESTING_LIMIT)
+      snprintf(c->err, c->err_len, "%s:%zu:%zu: invalid JSON: nested deeper than %d levels", c->file, line, col,
+               CJSON_NESTING_LIMIT);
+    else if (pos >= len)
       snprintf(c->err, c->err_len, "%s:%zu:%zu: invalid JSON: unexpected end of input", c->file, line, col);
     else if (ch > 0x20 && ch < 0x7f)
       snprintf(c->err, c->err_len, "%s:%zu:%zu: invalid JSON at '%c'", c->file, line, col, ch);

@@ -2020,7 +2020,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   free(s.alert_fired);
 
   es_totals tot = {0};
-  tot.wall_s = seconds_since(s.start_ns);
+  tot.wall_s = s.wall_spent + seconds_since(s.start_ns); /* every run of the sweep */
   sweep_totals(&s, &tot);
   cJSON *fin = cJSON_CreateObject();
   cJSON_AddStringToObject(fin, "event", "finish");

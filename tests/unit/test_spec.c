@@ -590,8 +590,33 @@ static void test_truncated(void **state) {
   free(t);
 }
 
+/* Nesting beyond cJSON's limit gets a message of its own; just below it
+ * the text parses and the spec's own errors follow. */
+static void test_deep_nesting(void **state) {
+  (void)state;
+  for (int depth = 999; depth <= 2000; depth += 1001) {
+    size_t len = 16 + 2 * (size_t)depth;
+    char *t = malloc(len);
+    assert_non_null(t);
+    size_t n = 0;
+    n += (size_t)sprintf(t + n, "{\"name\":");
+    for (int i = 0; i < depth; i++) t[n++] = '[';
+    for (int i = 0; i < depth; i++) t[n++] = ']';
+    t[n++] = '}';
+    es_spec sp;
+    char err[512] = "";
+    assert_int_not_equal(es_spec_parse("spec.json", t, n, &sp, err, sizeof err), 0);
+    if (depth > 1000)
+      assert_string_equal(err, "spec.json:1:1008: invalid JSON: nested deeper than 1000 levels");
+    else /* parsed: the first complaint is about the spec's content */
+      assert_string_equal(err, "spec.json: command: required");
+    free(t);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_minimal_defaults),
       cmocka_unit_test(test_full_example),
       cmocka_unit_test(test_every_key),

@@ -84,7 +84,7 @@ cat > faults.json <<'J'
 {"command": ["./modes.sh", "{mode}"],
  "parameters": {"mode": {"type": "categorical",
    "values": ["ok", "crash", "exit3", "hang", "stubborn", "garbage", "nan", "inf", "backwards",
-              "noreport", "nometric", "huge", "stdout", "early"]}},
+              "noreport", "nometric", "huge", "stdout", "early", "orphan"]}},
  "objectives": [{"metric": "score", "goal": "max"}, {"metric": "energy_j", "goal": "min"}],
  "strategy": {"sampler": "grid"},
  "workers": {"count": 4, "timeout_s": 1, "grace_s": 0.5}}
@@ -112,10 +112,12 @@ expect nometric failed protocol:missing-metric:score
 expect huge failed protocol:line-too-long
 expect stdout completed exit:0
 expect early completed exit:0
+expect orphan completed exit:0
 check "stdout is captured to trials/<id>/stdout.log" grep -q 'ordinary output' faults/trials/12/stdout.log
 check "faults: front check" $PY "$HERE/check_front.py" faults
 sleep 0.3
-check "no trial process outlives the sweep" sh -c "! pgrep -f '[m]odes.sh (hang|stubborn)' && ! pgrep -x 'sleep 60'"
+check "no trial process outlives the sweep (setsid orphans included)" \
+  sh -c "! pgrep -f '[m]odes.sh (hang|stubborn)' && ! pgrep -x 'sleep 60' && ! pgrep -f '^sleep 6[12]\$'"
 
 # --- all trials fail: exit 1 --------------------------------------------------
 cat > allfail.json <<'J'

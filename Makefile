@@ -14,7 +14,7 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
 DEBS    := libuv1-dev libcjson-dev libgsl-dev libcmocka-dev pkg-config
-TEST_DEBS := python3 procps
+TEST_DEBS := python3 procps chromium python3-pil
 PKGS    := libuv libcjson gsl
 
 # CFLAGS is the user's (optimisation, sanitizers); the language level and
@@ -160,6 +160,8 @@ install:
 	install -m 755 $(BUILD)/install/ecosweep $(DESTDIR)$(PREFIX)/bin/ecosweep
 	install -m 644 workers/client/ecosweep.py $(DESTDIR)$(PREFIX)/share/ecosweep/client/ecosweep.py
 	install -m 644 workers/client/ecosweep_trial.h $(DESTDIR)$(PREFIX)/include/ecosweep_trial.h
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 docs/ecosweep.1 $(DESTDIR)$(PREFIX)/share/man/man1/ecosweep.1
 
 clean:
 	rm -rf build

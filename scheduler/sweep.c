@@ -59,6 +59,7 @@
 #include "command.h"
 #include "journal.h"
 #include "outputs.h"
+#include "progress.h"
 #include "record.h"
 
 #ifndef ES_CLIENT_DIR
@@ -169,6 +170,10 @@ struct es_sweep {
   uint64_t start_ns;
   char **base_env;       /* the trials' environment minus per-trial variables */
   int trials_fd;         /* DIR/trials, where trial directories are made */
+  es_progress progress;  /* the status line on stderr */
+  uv_timer_t progress_timer;
+  int front_dirty;       /* a trial ended since the front was last computed */
+  es_front front_now;    /* the front as of the last status */
   size_t *relaunch;      /* resume: records of trials to start again */
   size_t n_relaunch, relaunch_next;
 };
@@ -207,12 +212,12 @@ static es_record *trial_record(es_trial *t) { return &t->sweep->records.v[t->rec
 static void say(es_sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(es_sweep *s, const char *fmt, ...) {
   if (s->quiet) return;
+  char line[1024];
   va_list ap;
   va_start(ap, fmt);
-  fputs("ecosweep: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
+  es_progress_say(&s->progress, 0, "%s", line); /* above the status line */
 }
 
 static void journal(es_sweep *s, cJSON *ev) {
@@ -961,6 +966,7 @@ static void trial_end(es_trial *t) {
   r->estimate = s->meter->estimate;
   r->end_seq = ++s->end_seq;
   s->ended_joules += r->energy_j;
+  s->front_dirty = 1;
   if (st == ES_STATUS_COMPLETED || st == ES_STATUS_STOPPED) sampler_tell_final(s, r);
   if (st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT) s->n_failed++;
 
@@ -1507,8 +1513,8 @@ static void check_alerts(es_sweep *s) {
       double fraction = spent[b] / limit[b];
       if (fraction < sp->alerts[a].at) continue;
       *fired = 1;
-      fprintf(stderr, "ecosweep: ALERT: %.0f%% of budget.%s spent (%g of %g)\n", fraction * 100, names[b],
-              spent[b], limit[b]);
+      es_progress_say(&s->progress, 1, "ALERT: %.0f%% of budget.%s spent (%g of %g)", fraction * 100, names[b],
+                      spent[b], limit[b]);
       cJSON *ev = cJSON_CreateObject();
       cJSON_AddStringToObject(ev, "event", "alert");
       cJSON_AddStringToObject(ev, "budget", names[b]);
@@ -1523,6 +1529,42 @@ static void check_alerts(es_sweep *s) {
 
 static void alert_timer_cb(uv_timer_t *h) { check_alerts(h->data); }
 
+/* ---- the status line ------------------------------------------------------- */
+
+static void progress_update(es_sweep *s) {
+  es_spec *sp = s->spec;
+  es_progress_figures f = {0};
+  for (size_t i = 0; i < s->records.n; i++) {
+    es_status st = s->records.v[i].status;
+    if (st == ES_STATUS_PENDING) continue;
+    f.ended++;
+    f.completed += st == ES_STATUS_COMPLETED;
+    f.stopped += st == ES_STATUS_STOPPED;
+    f.failed += st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT;
+  }
+  f.running = s->n_running;
+  f.budget_trials = sp->budget.has_trials ? sp->budget.trials : 0;
+  f.joules = energy_spent(s);
+  f.budget_j = sp->budget.has_energy_j ? sp->budget.energy_j : 0;
+  f.estimate = s->meter->estimate;
+  f.co2_g = es_co2_grams(f.joules, sp->carbon.g_per_kwh, sp->carbon.pue);
+  if (s->front_dirty) { /* only when a trial ended since the last time */
+    es_front_free(&s->front_now);
+    if (es_front_compute(sp, &s->records, &s->front_now) != 0) memset(&s->front_now, 0, sizeof s->front_now);
+    s->front_dirty = 0;
+  }
+  f.front = s->front_now.n_front;
+  f.has_hv = s->front_now.has_hv && s->front_now.n_front > 0;
+  f.hv = s->front_now.hv;
+  f.elapsed_s = s->wall_spent + seconds_since(s->start_ns);
+  f.eta_s = es_progress_eta(f.elapsed_s, f.budget_trials > 0 ? (double)f.ended / (double)f.budget_trials : -1,
+                            f.budget_j > 0 ? f.joules / f.budget_j : -1,
+                            sp->budget.has_wall_s ? f.elapsed_s / sp->budget.wall_s : -1);
+  es_progress_show(&s->progress, &f);
+}
+
+static void progress_timer_cb(uv_timer_t *h) { progress_update(h->data); }
+
 /* ---- sweep-level handles -------------------------------------------------- */
 
 static void sweep_close_cb(uv_handle_t *h) { (void)h; }
@@ -1535,7 +1577,7 @@ static void sweep_maybe_done(es_sweep *s) {
   uv_handle_t *hs[] = {(uv_handle_t *)&s->sigint, (uv_handle_t *)&s->sigterm, (uv_handle_t *)&s->reap_timer,
                        (uv_handle_t *)&s->prepare, (uv_handle_t *)&s->sync_timer,
                        (uv_handle_t *)&s->wall_timer, (uv_handle_t *)&s->alert_timer,
-                       (uv_handle_t *)&s->sample_timer};
+                       (uv_handle_t *)&s->sample_timer, (uv_handle_t *)&s->progress_timer};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
     if (!uv_is_closing(hs[i])) uv_close(hs[i], sweep_close_cb);
 }
@@ -1889,6 +1931,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   s.spec = spec;
   s.dir = opt->dir;
   s.quiet = opt->quiet;
+  es_progress_init(&s.progress, stderr, opt->quiet);
   s.meter_cfg.cpu_watts = spec->estimate.has_cpu_watts ? spec->estimate.cpu_watts : 0;
   s.meter_cfg.ram_watts = spec->estimate.has_ram_watts ? spec->estimate.ram_watts : -1;
   char err[1024], note[256] = "";
@@ -2014,9 +2057,19 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   s.sample_timer.data = &s;
   if (s.host) uv_timer_start(&s.sample_timer, sample_timer_cb, (uint64_t)(es_hostmeter_period(s.host) * 1000.0), 0);
 
+  uv_timer_init(s.loop, &s.progress_timer);
+  s.progress_timer.data = &s;
+  if (!s.quiet) {
+    uint64_t ms = (uint64_t)(s.progress.every * 1000.0);
+    uv_timer_start(&s.progress_timer, progress_timer_cb, ms, ms);
+  }
+
   launch_more(&s);
   uv_run(s.loop, UV_RUN_DEFAULT);
   orphans_sweep(&s, 1);
+  if (!s.quiet && s.progress.tty) progress_update(&s); /* the final figures stay on screen */
+  es_progress_done(&s.progress);
+  es_front_free(&s.front_now);
   free(s.alert_fired);
 
   es_totals tot = {0};

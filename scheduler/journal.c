@@ -275,6 +275,10 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     st->ecosweep_j = num(ev, "ecosweep_j", 0);
     st->total_j = num(ev, "total_j", 0);
     st->wall_s = num(ev, "wall_s", 0);
+    st->metered = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(ev, "other_j"));
+    st->other_j = num(ev, "other_j", 0);
+    st->idle_j = num(ev, "idle_j", 0);
+    st->gpu_idle_j = num(ev, "gpu_idle_j", 0);
     return 0;
   }
   const cJSON *tid = cJSON_GetObjectItemCaseSensitive(ev, "trial");
@@ -299,6 +303,7 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
     }
     r->attempt = (int)whole(ev, "attempt", 1, INT_MAX, 1);
     r->status = ES_STATUS_PENDING;
+    r->retry = 0;
     size_t idx = (size_t)(r - st->records.v);
     long *pg = realloc(st->pgids, st->records.cap * sizeof *pg);
     if (!pg) return -ENOMEM;
@@ -377,6 +382,7 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
   r->meter = static_meter_name(str(ev, "meter"));
   r->estimate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "estimate"));
   r->end_seq = ++st->n_ends;
+  r->retry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "retry"));
   st->end_line[r - st->records.v] = st->line;
   return set_metrics(st, r, cJSON_GetObjectItemCaseSensitive(ev, "metrics"));
 }

@@ -73,7 +73,9 @@ typedef struct es_journal_state {
   long *start_line;      /* per record: the line of its first start (when its point was drawn) */
   long *end_line;        /* per record: the line of its last end (0: none) */
   long line;             /* the line being replayed */
-  double overhead_j, ecosweep_j, total_j, wall_s; /* from "finish" */
+  double overhead_j, ecosweep_j, total_j, wall_s; /* from the last "finish" */
+  double other_j, idle_j, gpu_idle_j; /* from the last "finish", when a host meter measured them */
+  int metered;           /* that "finish" carried other_j (es_totals.metered) */
   double wall_spent;     /* seconds the sweep ran, summed over its runs (budget.wall_s) */
   double seg_start, seg_last; /* the current run's first and last event times */
 } es_journal_state;

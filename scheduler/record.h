@@ -43,6 +43,7 @@ typedef struct {
   const char *meter;       /* static meter name, NULL before the end */
   int estimate;            /* energy_j is an estimate */
   long end_seq;            /* order in which trials ended (1, 2, ...); 0 while pending */
+  int retry;               /* its last attempt failed and another was queued (workers.retries) */
 } es_record;
 
 typedef struct {

@@ -118,6 +118,7 @@ typedef struct es_trial {
   int one_way_held;      /* the same for a stdout-reporting trial, which runs on */
   int one_way;           /* reports on stdout: it cannot wait for a reply */
   int held_again;        /* resume: this report put it back where it was held */
+  double prior_j;        /* workers.retries: joules of its earlier attempts in this run */
   double timeout_left;   /* seconds of workers.timeout_s left while held */
   int has_reported_j;
   double reported_j;
@@ -174,8 +175,9 @@ struct es_sweep {
   uv_timer_t progress_timer;
   int front_dirty;       /* a trial ended since the front was last computed */
   es_front front_now;    /* the front as of the last status */
-  size_t *relaunch;      /* resume: records of trials to start again */
-  size_t n_relaunch, relaunch_next;
+  size_t *relaunch;      /* records of trials to start again (resume, workers.retries) */
+  unsigned char *relaunch_retry; /* per entry: 1 a retry after a failure, 0 resume */
+  size_t n_relaunch, relaunch_next, relaunch_cap;
 };
 
 /* A running alert command: reaped like a trial, but nothing is recorded. */
@@ -283,7 +285,7 @@ static double trial_joules(es_trial *t) {
     if (s->meter->trial_joules(&s->meter_cfg, &u, &j) != 0) j = 0;
   }
   if (t->metered) j += es_hostmeter_share_joules(&t->share);
-  return j;
+  return j + t->prior_j; /* a retried trial's earlier attempts count too */
 }
 
 /* ---- the hostmeter ---------------------------------------------------------- */
@@ -941,6 +943,8 @@ static void sampler_tell_final(es_sweep *s, const es_record *r) {
   es_sampler_tell(s->sampler, r->id, r->params, obj, k, level);
 }
 
+static int relaunch_push(es_sweep *s, size_t rec, int retry);
+
 static void trial_end(es_trial *t) {
   es_sweep *s = t->sweep;
   t->ended = 1;
@@ -965,10 +969,14 @@ static void trial_end(es_trial *t) {
   r->meter = s->meter_name;
   r->estimate = s->meter->estimate;
   r->end_seq = ++s->end_seq;
-  s->ended_joules += r->energy_j;
+  s->ended_joules += r->energy_j - t->prior_j;
   s->front_dirty = 1;
+  /* workers.retries: a failed attempt runs again (same id, parameters and
+   * directory) while attempts are left and the sweep goes on. */
+  int retry = (st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT) && r->attempt <= s->spec->workers.retries &&
+              !s->stopping && relaunch_push(s, t->rec, 1) == 0;
   if (st == ES_STATUS_COMPLETED || st == ES_STATUS_STOPPED) sampler_tell_final(s, r);
-  if (st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT) s->n_failed++;
+  if ((st == ES_STATUS_FAILED || st == ES_STATUS_TIMEOUT) && !retry) s->n_failed++;
 
   cJSON *ev = trial_event("end", t->id);
   es_json_add_number(ev, "attempt", r->attempt);
@@ -990,11 +998,14 @@ static void trial_end(es_trial *t) {
     es_json_add_number(ev, "signal", t->term_signal);
   else
     es_json_add_number(ev, "exit_code", (double)t->exit_status);
+  if (retry) cJSON_AddBoolToObject(ev, "retry", 1);
   journal(s, ev);
+  r->retry = retry; /* its next attempt is queued */
 
   if (!s->quiet) {
     char line[768];
-    int off = snprintf(line, sizeof line, "trial %ld %s (%s)", t->id, es_status_name(st), reason);
+    int off = snprintf(line, sizeof line, "trial %ld %s (%s)%s", t->id, es_status_name(st), reason,
+                       retry ? ", retrying" : "");
     for (size_t j = 0; j < s->spec->n_objectives && off < (int)sizeof line; j++) {
       const double *v = es_objective_value(&s->records, r, s->spec->objectives[j].metric);
       if (v) off += snprintf(line + off, sizeof line - (size_t)off, " %s=%.4g", s->spec->objectives[j].metric, *v);
@@ -1018,7 +1029,7 @@ static void trial_end(es_trial *t) {
             s->spec->path, s->n_failed, s->spec->workers.max_failures);
   }
   trial_close_handles(t);
-  if (s->halving) { /* rungs stop waiting for it (sha may release others) */
+  if (s->halving && !retry) { /* rungs stop waiting for it (sha may release others) */
     es_halving_end(s->halving, t->id);
     halving_release(s);
   }
@@ -1209,17 +1220,22 @@ static int launch_one(es_sweep *s) {
   es_record *r;
   long id;
   size_t bracket = 0, rec;
-  int resumed = s->relaunch_next < s->n_relaunch;
+  int relaunched = s->relaunch_next < s->n_relaunch;
+  int resumed = relaunched && !s->relaunch_retry[s->relaunch_next];
   es_trial *t = calloc(1, sizeof *t);
   if (!t) {
     free(point);
     return -1;
   }
-  if (resumed) {
+  if (relaunched) {
     /* resume: a trial that was running when the sweep stopped starts
-     * again with its id, parameters and directory (ECOSWEEP_RESUMED=1). */
+     * again with its id, parameters and directory (ECOSWEEP_RESUMED=1);
+     * a retry of a failed attempt likewise, its joules carried over. */
     rec = s->relaunch[s->relaunch_next++];
     r = &s->records.v[rec];
+    if (!resumed) t->prior_j = r->energy_j;
+    r->status = ES_STATUS_PENDING;
+    r->retry = 0;
     id = r->id;
     memcpy(point, r->params, np * sizeof *point);
     r->attempt++;
@@ -1361,6 +1377,23 @@ out:
   return result;
 }
 
+/* Queue record rec to start again: before any new trial, in order. */
+static int relaunch_push(es_sweep *s, size_t rec, int retry) {
+  if (s->n_relaunch == s->relaunch_cap) {
+    size_t cap = s->relaunch_cap ? 2 * s->relaunch_cap : 16;
+    size_t *r = realloc(s->relaunch, cap * sizeof *r);
+    if (!r) return -1;
+    s->relaunch = r;
+    unsigned char *f = realloc(s->relaunch_retry, cap);
+    if (!f) return -1;
+    s->relaunch_retry = f;
+    s->relaunch_cap = cap;
+  }
+  s->relaunch[s->n_relaunch] = rec;
+  s->relaunch_retry[s->n_relaunch++] = (unsigned char)retry;
+  return 0;
+}
+
 static int budget_left(es_sweep *s) {
   es_spec *sp = s->spec;
   if (sp->budget.has_trials && s->launched >= sp->budget.trials) {
@@ -1492,7 +1525,7 @@ static void alert_run(es_sweep *s, const es_alert *a, const char *budget, double
 
 static double energy_spent(es_sweep *s) {
   double spent = s->ended_joules;
-  for (es_trial *t = s->running; t; t = t->next_running) spent += trial_joules(t);
+  for (es_trial *t = s->running; t; t = t->next_running) spent += trial_joules(t) - t->prior_j;
   return spent;
 }
 
@@ -1808,17 +1841,17 @@ static int resume_state(es_sweep *s, es_journal_state *st) {
   s->wall_spent = st->wall_spent + (st->seg_last > st->seg_start ? st->seg_last - st->seg_start : 0);
   s->launched = (long)s->records.n;
   s->end_seq = st->n_ends;
-  s->relaunch = malloc((s->records.n ? s->records.n : 1) * sizeof *s->relaunch);
-  if (!s->relaunch) return -1;
+
   for (size_t i = 0; i < s->records.n; i++) {
     es_record *r = &s->records.v[i];
-    if (r->status == ES_STATUS_PENDING || r->status == ES_STATUS_KILLED) {
-      /* running when ecosweep died, or ended by its shutdown: not final */
+    if (r->status == ES_STATUS_PENDING || r->status == ES_STATUS_KILLED || r->retry) {
+      /* running when ecosweep died, ended by its shutdown, or failed with
+       * a retry queued that never started: not final */
       if (r->status == ES_STATUS_PENDING) kill_leftovers(s, st->pgids ? st->pgids[i] : 0, r->id);
       s->ended_joules += r->energy_j; /* an ended attempt's joules were spent */
       r->status = ES_STATUS_PENDING;
       r->end_seq = 0;
-      s->relaunch[s->n_relaunch++] = i;
+      if (relaunch_push(s, i, 0) != 0) return -1;
       continue;
     }
     s->ended_joules += r->energy_j;
@@ -2123,6 +2156,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   es_halving_free(s.halving);
   es_env_free(s.base_env);
   free(s.relaunch);
+  free(s.relaunch_retry);
   close(s.trials_fd);
   uv_loop_close(s.loop);
   return status;

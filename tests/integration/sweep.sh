@@ -119,6 +119,27 @@ sleep 0.3
 check "no trial process outlives the sweep (setsid orphans included)" \
   sh -c "! pgrep -f '[m]odes.sh (hang|stubborn)' && ! pgrep -x 'sleep 60' && ! pgrep -f '^sleep 6[12]\$'"
 
+# --- workers.retries: a failed attempt runs again with the same id ---------------
+cat > retry.json <<'J'
+{"command": ["./modes.sh", "{mode}"], "parameters": {"mode": {"type": "categorical", "values": ["flaky", "exit3"]}},
+ "objectives": [{"metric": "score", "goal": "max"}], "strategy": {"sampler": "grid"},
+ "workers": {"count": 1, "retries": 2}}
+J
+"$ES" run retry.json -o retry --quiet 2>/dev/null
+check "retries: the sweep exits 0" [ $? -eq 0 ]
+check "retries: a flaky trial completes on its second attempt" grep -q '^0,completed,exit:0,' retry/trials.csv
+check "retries: its failed attempt is journaled with retry" grep -q '"event":"end","trial":0,"attempt":1,"status":"failed".*"retry":true' retry/journal.jsonl
+check "retries: same id, attempt 2" grep -q '"event":"start","trial":0,"attempt":2' retry/journal.jsonl
+check "retries: a trial that always fails runs 1 + retries times" [ "$(grep -c '"event":"start","trial":1,' retry/journal.jsonl)" -eq 3 ]
+check "retries: then it is failed for good" grep -q '^1,failed,exit:3,' retry/trials.csv
+check "retries: its joules add up over its attempts" $PY -c '
+import json, sys
+ends = [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "end" and e.get("trial") == 1]
+assert len(ends) == 3 and ends[2]["energy_j"] >= ends[0]["energy_j"] > 0, ends' retry/journal.jsonl
+sed 's/"retries": 2/"retries": 0/' retry.json > noretry.json
+"$ES" run noretry.json -o noretry --quiet 2>/dev/null
+check "retries 0: a flaky trial fails" grep -q '^0,failed,exit:1,' noretry/trials.csv
+
 # --- all trials fail: exit 1 --------------------------------------------------
 cat > allfail.json <<'J'
 {"command": ["./modes.sh", "exit3"], "parameters": {"x": {"type": "int", "low": 1, "high": 3}},

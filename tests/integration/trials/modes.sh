@@ -30,6 +30,9 @@ orphan)   # leaves grandchildren that escaped its process group and session;
           sh -c 'setsid sh -c "sleep 0.2; ps -o ppid= -p \$\$ > \"\$ECOSWEEP_TRIAL_DIR/adopter\"; exec sleep 62" </dev/null >/dev/null 2>&1 &'
           sleep 0.5   # let them leave the group before the trial ends
           report '{"step": 1, "metrics": {"score": 1}}'; exit 0 ;;
+flaky)    # fails its first attempt, succeeds on the next (workers.retries)
+          if [ ! -e "$ECOSWEEP_TRIAL_DIR/tried" ]; then : > "$ECOSWEEP_TRIAL_DIR/tried"; exit 1; fi
+          report '{"step": 1, "metrics": {"score": 2}}'; exit 0 ;;
 early)    exec 3>&-; sleep 0.2; echo '@ecosweep {"step": 1, "metrics": {"score": 0.5}}'; exit 0 ;;
 *)        echo "unknown mode $mode" >&2; exit 64 ;;
 esac

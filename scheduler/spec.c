@@ -968,15 +968,14 @@ static int parse_slurm(ctx *c, const cJSON *j, es_spec *s) {
 }
 
 static int parse_workers(ctx *c, const cJSON *j, es_spec *s) {
-  static const char *const launchers[] = {"local", NULL};
-  static const char *const launchers_later[] = {"slurm", NULL};
+  static const char *const launchers[] = {"local", "slurm", NULL};
   int rc;
   const cJSON *e;
   long long v;
   if ((rc = want_object(c, j, "workers")) < 0) return rc;
   if ((e = get(j, "count")) && (rc = get_int_field(c, e, "workers.count", 1, &s->workers.count)) < 0) return rc;
   if ((e = get(j, "launcher")) &&
-      (rc = get_choice(c, e, "workers.launcher", "launcher", launchers, launchers_later, &s->workers.launcher)) < 0)
+      (rc = get_choice(c, e, "workers.launcher", "launcher", launchers, NULL, &s->workers.launcher)) < 0)
     return rc;
   if ((e = get(j, "timeout_s")) && (rc = get_number_min(c, e, "workers.timeout_s", 0, 0, &s->workers.timeout_s)) < 0)
     return rc;

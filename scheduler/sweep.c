@@ -119,6 +119,19 @@ typedef struct es_trial {
   int one_way;           /* reports on stdout: it cannot wait for a reply */
   int held_again;        /* resume: this report put it back where it was held */
   double prior_j;        /* workers.retries: joules of its earlier attempts in this run */
+  /* The slurm launcher: the local process is srun; the trial runs under
+   * `ecosweep exec` on a node and talks to us over TCP (struct es_conn). */
+  int remote;
+  char token[33];        /* its ECOSWEEP_TOKEN: 128 random bits in hex, valid once */
+  struct es_conn *conn;  /* its connection after a valid hello, or NULL */
+  int connected;         /* it said hello (the connection may be gone now) */
+  char job[64];          /* Slurm "JOBID.STEPID" from the hello */
+  const char *node_meter; /* the node's meter label (static), from the hello */
+  int node_estimate;
+  double node_j, node_cpu_s; /* the node's figures for it so far */
+  int has_exit;          /* the node's final line arrived */
+  int64_t node_status;
+  int node_signal;
   double timeout_left;   /* seconds of workers.timeout_s left while held */
   int has_reported_j;
   double reported_j;
@@ -172,6 +185,12 @@ struct es_sweep {
   char **base_env;       /* the trials' environment minus per-trial variables */
   int trials_fd;         /* DIR/trials, where trial directories are made */
   es_progress progress;  /* the status line on stderr */
+  int remote;            /* workers.launcher is slurm: trials dial in */
+  uv_tcp_t listener;     /* where they dial */
+  char listen_addr[300]; /* "host:port" as published */
+  char self_exe[PATH_MAX]; /* this binary, which srun starts on the node as `ecosweep exec` */
+  int in_allocation;     /* ecosweep runs inside a Slurm allocation (SLURM_JOB_ID) */
+  struct es_conn *conns; /* connections that have not said hello yet */
   uv_timer_t progress_timer;
   int front_dirty;       /* a trial ended since the front was last computed */
   es_front front_now;    /* the front as of the last status */
@@ -188,6 +207,10 @@ typedef struct es_alert_proc {
   es_sweep *sweep;
   struct es_alert_proc *next;
 } es_alert_proc;
+
+static void remote_reaped(es_trial *t);
+static char **remote_argv(es_sweep *s, es_trial *t, char **argv);
+static void handle_report(es_trial *t, const char *line, size_t len, int from_stdout);
 
 static double rusage_cpu(const struct rusage *r) {
   return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec * 1e-6 + (double)r->ru_stime.tv_sec +
@@ -279,7 +302,9 @@ static void trial_usage(es_trial *t, es_trial_usage *u) {
 static double trial_joules(es_trial *t) {
   es_sweep *s = t->sweep;
   double j = 0;
-  if (s->meter->kind == ES_METER_TRIAL) {
+  if (t->remote && s->meter != &es_meter_reported) {
+    j = t->node_j; /* metered on the node that runs it */
+  } else if (s->meter->kind == ES_METER_TRIAL) {
     es_trial_usage u;
     trial_usage(t, &u);
     if (s->meter->trial_joules(&s->meter_cfg, &u, &j) != 0) j = 0;
@@ -451,6 +476,8 @@ static void trial_fail(es_trial *t, const char *reason, const char *detail) {
   arm(t, t->sweep->spec->workers.grace_s);
 }
 
+static void remote_cancel(es_trial *t);
+
 static void timer_cb(uv_timer_t *timer) {
   es_trial *t = timer->data;
   if (t->exited) return;
@@ -458,11 +485,13 @@ static void timer_cb(uv_timer_t *timer) {
   case KILL_NONE: /* the timeout */
     t->timed_out = 1;
     signal_group(t, SIGTERM);
+    if (t->remote) remote_cancel(t);
     t->phase = KILL_TERM;
     arm(t, t->sweep->spec->workers.grace_s);
     break;
   case KILL_STOP:
     signal_group(t, SIGTERM);
+    if (t->remote) remote_cancel(t);
     t->phase = KILL_TERM;
     arm(t, t->sweep->spec->workers.grace_s);
     break;
@@ -486,19 +515,22 @@ static void reply_done(uv_write_t *req, int status) {
   free(req);
 }
 
+static uv_stream_t *trial_chan(es_trial *t);
+
 static void reply(es_trial *t, int stop) {
   static char cont[] = "continue\n", stp[] = "stop\n";
-  if (t->chan_eof || uv_is_closing((uv_handle_t *)&t->channel)) return;
+  uv_stream_t *chan = trial_chan(t);
+  if (t->chan_eof || !chan || uv_is_closing((uv_handle_t *)chan)) return;
   uv_buf_t buf = stop ? uv_buf_init(stp, sizeof stp - 1) : uv_buf_init(cont, sizeof cont - 1);
   /* A reply is a few bytes into an empty socket buffer: write it now, and
    * queue only what the socket did not take. */
-  int n = uv_try_write((uv_stream_t *)&t->channel, &buf, 1);
+  int n = uv_try_write(chan, &buf, 1);
   if (n == (int)buf.len || (n < 0 && n != UV_EAGAIN)) return;
   if (n > 0) buf = uv_buf_init(buf.base + n, buf.len - (unsigned)n);
   reply_req *r = malloc(sizeof *r);
   if (!r) return;
   r->buf = buf;
-  if (uv_write(&r->req, (uv_stream_t *)&t->channel, &r->buf, 1, reply_done) != 0) free(r);
+  if (uv_write(&r->req, chan, &r->buf, 1, reply_done) != 0) free(r);
 }
 
 /* Decide on one report; returns 1 for stop. */
@@ -848,8 +880,11 @@ static void close_cb(uv_handle_t *h) {
   }
 }
 
+static void conn_close(struct es_conn *c);
+
 static void trial_close_handles(es_trial *t) {
-  uv_handle_t *hs[] = {(uv_handle_t *)&t->channel, (uv_handle_t *)&t->out, (uv_handle_t *)&t->err,
+  if (t->conn) conn_close(t->conn); /* detaches it from t */
+  uv_handle_t *hs[] = {t->remote ? NULL : (uv_handle_t *)&t->channel, (uv_handle_t *)&t->out, (uv_handle_t *)&t->err,
                        (uv_handle_t *)&t->timer, t->pidfd >= 0 ? (uv_handle_t *)&t->exit_poll : NULL};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
     if (hs[i] && !uv_is_closing(hs[i])) uv_close(hs[i], close_cb);
@@ -968,6 +1003,10 @@ static void trial_end(es_trial *t) {
   r->co2_g = quantize(es_co2_grams(r->energy_j, s->spec->carbon.g_per_kwh, s->spec->carbon.pue), 1e12);
   r->meter = s->meter_name;
   r->estimate = s->meter->estimate;
+  if (t->remote && s->meter != &es_meter_reported) { /* the node's meter measured it */
+    r->meter = t->node_meter ? t->node_meter : "unknown";
+    r->estimate = t->node_estimate;
+  }
   r->end_seq = ++s->end_seq;
   s->ended_joules += r->energy_j - t->prior_j;
   s->front_dirty = 1;
@@ -1123,6 +1162,7 @@ static void trial_reap(es_trial *t) {
   if ((double)maxrss / (1024.0 * 1024.0) > t->rss_gib) t->rss_gib = (double)maxrss / (1024.0 * 1024.0);
   t->exited = 1;
   t->cpu_final = cpu;
+  if (t->remote) remote_reaped(t);
   trial_meter_leave(t);
   es_local_kill_group(t->pid, SIGKILL);
   orphans_sweep(t->sweep, 0);
@@ -1294,16 +1334,32 @@ static int launch_one(es_sweep *s) {
   extra[1] = xasprintf("ECOSWEEP_PARAMS=%s", params ? params : "{}");
   extra[2] = xasprintf("ECOSWEEP_MAX_RESOURCE=%s", maxres);
   extra[3] = xasprintf("ECOSWEEP_TRIAL_DIR=%s", tdir);
-  extra[4] = xasprintf("ECOSWEEP_FD=3");
-  for (int i = 0; i < 5; i++)
+  t->remote = s->remote;
+  int ne = 4;
+  if (t->remote) { /* it dials us from its node with a one-time token */
+    unsigned char rnd[16];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) goto out;
+    for (int i = 0; i < 16; i++) snprintf(t->token + 2 * i, 3, "%02x", rnd[i]);
+    extra[ne++] = xasprintf("ECOSWEEP_CONNECT=%s", s->listen_addr);
+    extra[ne++] = xasprintf("ECOSWEEP_TOKEN=%s", t->token);
+  } else {
+    extra[ne++] = xasprintf("ECOSWEEP_FD=3");
+  }
+  if (resumed) extra[ne++] = xasprintf("ECOSWEEP_RESUMED=1");
+  for (int i = 0; i < ne; i++)
     if (!extra[i]) goto out;
-  if (resumed && !(extra[5] = xasprintf("ECOSWEEP_RESUMED=1"))) goto out;
-  int gpu_err;
-  extra[resumed ? 6 : 5] = trial_take_gpus(s, t, &gpu_err);
+  int gpu_err = 0;
+  if (!t->remote) extra[ne] = trial_take_gpus(s, t, &gpu_err);
   if (gpu_err) goto out;
   env = es_env_concat(s->base_env, extra);
   if (!env) goto out;
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(po, O_CLOEXEC) != 0 ||
+  if (t->remote) {
+    char **srun = remote_argv(s, t, argv);
+    if (!srun) goto out;
+    es_argv_free(argv);
+    argv = srun;
+  }
+  if ((!t->remote && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) || pipe2(po, O_CLOEXEC) != 0 ||
       pipe2(pe, O_CLOEXEC) != 0) {
     fprintf(stderr, "ecosweep: trial %ld: %s\n", id, strerror(errno));
     goto out;
@@ -1311,21 +1367,25 @@ static int launch_one(es_sweep *s) {
   t->start_ns = t->sampled_ns = uv_hrtime();
   es_child child;
   int rc = es_local_spawn(argv, env, sp->workdir, po[1], pe[1], sv[1], &child);
-  close(sv[1]), close(po[1]), close(pe[1]);
+  if (sv[1] >= 0) close(sv[1]);
+  close(po[1]), close(pe[1]);
   sv[1] = po[1] = pe[1] = -1;
   uv_pipe_init(s->loop, &t->out, 0);
   uv_pipe_init(s->loop, &t->err, 0);
-  uv_pipe_init(s->loop, &t->channel, 0);
   uv_timer_init(s->loop, &t->timer);
   t->out.data = t->err.data = t->channel.data = t->timer.data = t->exit_poll.data = t;
-  t->open_handles = 4;
-  uv_pipe_open(&t->channel, sv[0]);
+  t->open_handles = 3;
+  if (!t->remote) {
+    uv_pipe_init(s->loop, &t->channel, 0);
+    uv_pipe_open(&t->channel, sv[0]);
+    t->open_handles++;
+  }
   uv_pipe_open(&t->out, po[0]);
   uv_pipe_open(&t->err, pe[0]);
   sv[0] = po[0] = pe[0] = -1;
   t->pid = rc == 0 ? child.pid : 0;
   t->pidfd = rc == 0 ? child.pidfd : -1;
-  if (rc == 0) trial_meter_join(t);
+  if (rc == 0 && !t->remote) trial_meter_join(t); /* a remote trial is metered on its node */
   if (t->pidfd >= 0) {
     uv_poll_init(s->loop, &t->exit_poll, t->pidfd);
     t->open_handles++;
@@ -1349,7 +1409,7 @@ static int launch_one(es_sweep *s) {
     result = 0;
     goto out;
   }
-  uv_read_start((uv_stream_t *)&t->channel, alloc_cb, chan_read);
+  if (!t->remote) uv_read_start((uv_stream_t *)&t->channel, alloc_cb, chan_read);
   uv_read_start((uv_stream_t *)&t->out, alloc_cb, out_read);
   uv_read_start((uv_stream_t *)&t->err, alloc_cb, err_read);
   if (t->pidfd >= 0)
@@ -1492,18 +1552,14 @@ static void reap_alerts(es_sweep *s) {
 /* Run an alert's command with the budget in its environment. It is not a
  * trial: no fd 3, ecosweep's own stdout and stderr. The sweep waits for
  * running alert commands before it exits. */
-static void alert_run(es_sweep *s, const es_alert *a, const char *budget, double fraction, double spent) {
-  char *extra[4] = {0};
-  char num[ES_NUM_BUFSZ];
-  extra[0] = xasprintf("ECOSWEEP_ALERT_BUDGET=%s", budget);
-  extra[1] = xasprintf("ECOSWEEP_ALERT_FRACTION=%s", es_fmt_number(num, fraction));
-  extra[2] = xasprintf("ECOSWEEP_ALERT_SPENT=%s", es_fmt_number(num, spent));
-  char **env = extra[0] && extra[1] && extra[2] ? es_env_concat(s->base_env, extra) : NULL;
+/* Start a helper process (an alert command, scancel) that the sweep reaps
+ * and waits for, but records nothing of. */
+static void helper_spawn_env(es_sweep *s, char *const *argv, char **env, const char *what) {
   es_alert_proc *ap = calloc(1, sizeof *ap);
   es_child child;
-  int rc = env && ap ? es_local_spawn(a->argv, env, s->spec->workdir, 1, 2, -1, &child) : -ENOMEM;
+  int rc = env && ap ? es_local_spawn(argv, env, s->spec->workdir, 1, 2, -1, &child) : -ENOMEM;
   if (rc != 0) {
-    fprintf(stderr, "ecosweep: alert: could not start %s: %s\n", a->argv[0], strerror(-rc));
+    fprintf(stderr, "ecosweep: %s: could not start %s: %s\n", what, argv[0], strerror(-rc));
     free(ap);
   } else {
     ap->pid = child.pid;
@@ -1519,6 +1575,18 @@ static void alert_run(es_sweep *s, const es_alert *a, const char *budget, double
       uv_timer_start(&s->reap_timer, reap_timer_cb, 20, 20);
     }
   }
+}
+
+static void helper_spawn(es_sweep *s, char *const *argv) { helper_spawn_env(s, argv, s->base_env, argv[0]); }
+
+static void alert_run(es_sweep *s, const es_alert *a, const char *budget, double fraction, double spent) {
+  char *extra[4] = {0};
+  char num[ES_NUM_BUFSZ];
+  extra[0] = xasprintf("ECOSWEEP_ALERT_BUDGET=%s", budget);
+  extra[1] = xasprintf("ECOSWEEP_ALERT_FRACTION=%s", es_fmt_number(num, fraction));
+  extra[2] = xasprintf("ECOSWEEP_ALERT_SPENT=%s", es_fmt_number(num, spent));
+  char **env = extra[0] && extra[1] && extra[2] ? es_env_concat(s->base_env, extra) : NULL;
+  helper_spawn_env(s, a->argv, env, "alert");
   free(env);
   for (int i = 0; i < 3; i++) free(extra[i]);
 }
@@ -1613,6 +1681,11 @@ static void sweep_maybe_done(es_sweep *s) {
                        (uv_handle_t *)&s->sample_timer, (uv_handle_t *)&s->progress_timer};
   for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
     if (!uv_is_closing(hs[i])) uv_close(hs[i], sweep_close_cb);
+  if (s->remote) {
+    while (s->conns) conn_close(s->conns);
+    if (s->listen_addr[0] && !uv_is_closing((uv_handle_t *)&s->listener))
+      uv_close((uv_handle_t *)&s->listener, sweep_close_cb);
+  }
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
@@ -1643,6 +1716,400 @@ static void wall_cb(uv_timer_t *h) {
   snprintf(s->stop_why, sizeof s->stop_why, "budget.wall_s = %g s reached", s->spec->budget.wall_s);
   for (es_trial *t = s->running; t; t = t->next_running) trial_stop(t, "budget:wall_s", 0);
   sweep_maybe_done(s);
+}
+
+/* ---- remote trials (workers.launcher "slurm") ---------------------------------
+ *
+ * A remote trial's local process is `srun ... ecosweep exec -- COMMAND`:
+ * its stdout and stderr (relayed by srun) and its exit are handled like a
+ * local trial's. The trial itself runs on a node under `ecosweep exec`,
+ * which dials workers.listen and presents the trial's one-time token:
+ *   {"hello": TOKEN, "trial": ID, "node": ..., "job": "JOB.STEP", "meter": ..., "estimate": ...}
+ * then relays the trial's fd 3 lines, each report carrying the node's
+ * figures ("node": {"energy_j", "cpu_s"}), gets our replies, and ends with
+ *   {"exit": {"status", "signal", "energy_j", "cpu_s", "wall_s"}}.
+ * A connection with a wrong, reused or missing token, or 10 s of silence,
+ * is closed and logged: it never reaches a trial. */
+
+#define ES_HELLO_TIMEOUT_MS 10000
+#define ES_REMOTE_EOF_WAIT_MS 2000 /* after srun exits, how long its connection may take to close */
+
+typedef struct es_conn {
+  uv_tcp_t tcp;
+  uv_timer_t timer;     /* hello deadline; later, the wait for EOF after srun exits */
+  es_sweep *sweep;
+  es_trial *trial;      /* after a valid hello */
+  es_linebuf lb;        /* lines before the hello is accepted */
+  int open_handles;
+  char peer[80];
+  struct es_conn *next; /* in sweep->conns until the hello */
+} es_conn;
+
+static uv_stream_t *trial_chan(es_trial *t) {
+  if (!t->remote) return (uv_stream_t *)&t->channel;
+  return t->conn ? (uv_stream_t *)&t->conn->tcp : NULL;
+}
+
+static void conn_closed(uv_handle_t *h) {
+  es_conn *c = h->data;
+  if (--c->open_handles == 0) {
+    es_linebuf_free(&c->lb);
+    free(c);
+  }
+}
+
+/* Close c (idempotent); a trial it served stops hearing from it. */
+static void conn_close(es_conn *c) {
+  es_sweep *s = c->sweep;
+  for (es_conn **pp = &s->conns; *pp; pp = &(*pp)->next)
+    if (*pp == c) {
+      *pp = c->next;
+      break;
+    }
+  if (c->trial) {
+    c->trial->conn = NULL;
+    c->trial = NULL;
+  }
+  if (!uv_is_closing((uv_handle_t *)&c->tcp)) uv_close((uv_handle_t *)&c->tcp, conn_closed);
+  if (!uv_is_closing((uv_handle_t *)&c->timer)) uv_close((uv_handle_t *)&c->timer, conn_closed);
+}
+
+static void conn_refuse(es_conn *c, const char *why) {
+  fprintf(stderr, "ecosweep: refused a trial connection from %s: %s\n", c->peer, why);
+  cJSON *ev = cJSON_CreateObject();
+  cJSON_AddStringToObject(ev, "event", "refused");
+  cJSON_AddStringToObject(ev, "peer", c->peer);
+  cJSON_AddStringToObject(ev, "why", why);
+  journal(c->sweep, ev);
+  conn_close(c);
+}
+
+static void conn_timer_cb(uv_timer_t *h) {
+  es_conn *c = h->data;
+  if (!c->trial) {
+    conn_refuse(c, "no hello within 10 s");
+    return;
+  }
+  /* srun has exited and the node's connection did not close: it is lost. */
+  es_trial *t = c->trial;
+  conn_close(c);
+  t->chan_eof = 1;
+  maybe_finish(t);
+}
+
+static double json_num(const cJSON *o, const char *key, double dflt) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : dflt;
+}
+
+/* One line from a trial's node: its final figures, or a report (with the
+ * node's figures so far), which goes the way of a local report. */
+static void remote_line(es_trial *t, const char *line, size_t len) {
+  cJSON *o = cJSON_ParseWithLength(line, len);
+  const cJSON *exit = o ? cJSON_GetObjectItemCaseSensitive(o, "exit") : NULL;
+  if (cJSON_IsObject(exit)) {
+    t->has_exit = 1;
+    t->node_status = (int64_t)json_num(exit, "status", 0);
+    t->node_signal = (int)json_num(exit, "signal", 0);
+    t->node_j = json_num(exit, "energy_j", t->node_j);
+    t->node_cpu_s = json_num(exit, "cpu_s", t->node_cpu_s);
+    cJSON_Delete(o);
+    return;
+  }
+  const cJSON *node = o ? cJSON_GetObjectItemCaseSensitive(o, "node") : NULL;
+  if (cJSON_IsObject(node)) {
+    t->node_j = json_num(node, "energy_j", t->node_j);
+    double c = json_num(node, "cpu_s", t->node_cpu_s);
+    t->node_cpu_s = c;
+    if (c > t->cpu_sample) t->cpu_sample = c;
+  }
+  cJSON_Delete(o);
+  handle_report(t, line, len, 0);
+}
+
+static void remote_lines(es_trial *t) {
+  const char *line;
+  size_t len;
+  while (t->conn && (line = es_linebuf_next(&t->chan_lb, &len))) remote_line(t, line, len);
+}
+
+/* The hello: the one trial it names must be running, remote, waiting for
+ * its first connection, and hold exactly this token. */
+static void conn_hello(es_conn *c, const char *line, size_t len) {
+  es_sweep *s = c->sweep;
+  cJSON *o = cJSON_ParseWithLength(line, len);
+  const cJSON *tok = o ? cJSON_GetObjectItemCaseSensitive(o, "hello") : NULL;
+  const cJSON *id = o ? cJSON_GetObjectItemCaseSensitive(o, "trial") : NULL;
+  if (!cJSON_IsString(tok) || !cJSON_IsNumber(id)) {
+    cJSON_Delete(o);
+    conn_refuse(c, "the first line is not a hello");
+    return;
+  }
+  es_trial *t = NULL;
+  for (es_trial *u = s->running; u; u = u->next_running)
+    if (u->remote && (double)u->id == id->valuedouble) t = u;
+  char why[160];
+  if (!t || t->exited) {
+    snprintf(why, sizeof why, "no running remote trial %.0f", id->valuedouble);
+  } else if (t->connected) {
+    snprintf(why, sizeof why, "trial %ld's token was already used", t->id);
+  } else if (strlen(tok->valuestring) != 32 || strcmp(tok->valuestring, t->token) != 0) {
+    snprintf(why, sizeof why, "wrong token for trial %ld", t->id);
+  } else {
+    why[0] = '\0';
+  }
+  if (why[0]) {
+    cJSON_Delete(o);
+    conn_refuse(c, why);
+    return;
+  }
+  /* Accepted: the connection is now the trial's channel. */
+  for (es_conn **pp = &s->conns; *pp; pp = &(*pp)->next)
+    if (*pp == c) {
+      *pp = c->next;
+      break;
+    }
+  uv_timer_stop(&c->timer);
+  c->trial = t;
+  t->conn = c;
+  t->connected = 1;
+  const cJSON *job = cJSON_GetObjectItemCaseSensitive(o, "job");
+  const cJSON *node = cJSON_GetObjectItemCaseSensitive(o, "node");
+  const cJSON *meter = cJSON_GetObjectItemCaseSensitive(o, "meter");
+  if (cJSON_IsString(job)) snprintf(t->job, sizeof t->job, "%s", job->valuestring);
+  t->node_meter = cJSON_IsString(meter) ? es_meter_label(meter->valuestring) : NULL;
+  t->node_estimate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "estimate"));
+  cJSON *ev = trial_event("remote", t->id);
+  if (t->job[0]) cJSON_AddStringToObject(ev, "job", t->job);
+  if (cJSON_IsString(node)) cJSON_AddStringToObject(ev, "node", node->valuestring);
+  cJSON_AddStringToObject(ev, "meter", t->node_meter ? t->node_meter : "unknown");
+  cJSON_AddStringToObject(ev, "peer", c->peer);
+  journal(s, ev);
+  cJSON_Delete(o);
+  /* Whatever came after the hello is the trial's. */
+  size_t rest_len;
+  const char *rest;
+  while ((rest = es_linebuf_next(&c->lb, &rest_len))) {
+    if (es_linebuf_feed(&t->chan_lb, rest, rest_len) != 0 || es_linebuf_feed(&t->chan_lb, "\n", 1) != 0) break;
+  }
+  remote_lines(t);
+}
+
+static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)h;
+  buf->base = malloc(suggested);
+  buf->len = buf->base ? suggested : 0;
+}
+
+static void conn_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
+  es_conn *c = st->data;
+  if (n > 0 && !c->trial) {
+    if (es_linebuf_feed(&c->lb, buf->base, (size_t)n) != 0) {
+      conn_refuse(c, "an over-long first line");
+    } else {
+      size_t len;
+      const char *line = es_linebuf_next(&c->lb, &len);
+      if (line) conn_hello(c, line, len);
+    }
+  } else if (n > 0) {
+    es_trial *t = c->trial;
+    if (es_linebuf_feed(&t->chan_lb, buf->base, (size_t)n) != 0)
+      trial_fail(t, "protocol:line-too-long", "a report line exceeded 64 KiB");
+    else
+      remote_lines(t);
+  } else if (n < 0) {
+    es_trial *t = c->trial;
+    if (!t) {
+      conn_refuse(c, "closed before its hello");
+    } else {
+      size_t len;
+      const char *rest = es_linebuf_rest(&t->chan_lb, &len);
+      if (rest && len) remote_line(t, rest, len);
+      conn_close(c);
+      t->chan_eof = 1;
+      maybe_finish(t);
+    }
+  }
+  free(buf->base);
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+  es_sweep *s = server->data;
+  if (status < 0) return;
+  es_conn *c = calloc(1, sizeof *c);
+  if (!c) return;
+  c->sweep = s;
+  es_linebuf_init(&c->lb, ES_REPORT_MAX);
+  uv_tcp_init(s->loop, &c->tcp);
+  uv_timer_init(s->loop, &c->timer);
+  c->tcp.data = c->timer.data = c;
+  c->open_handles = 2;
+  snprintf(c->peer, sizeof c->peer, "?");
+  if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    conn_close(c);
+    return;
+  }
+  struct sockaddr_storage ss;
+  int sl = sizeof ss;
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
+    char ip[64] = "?";
+    int port = 0;
+    if (ss.ss_family == AF_INET) {
+      uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+      port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+      uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+      port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    snprintf(c->peer, sizeof c->peer, "%s:%d", ip, port);
+  }
+  c->next = s->conns;
+  s->conns = c;
+  uv_timer_start(&c->timer, conn_timer_cb, ES_HELLO_TIMEOUT_MS, 0);
+  uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
+}
+
+/* Before anything is created: srun must be there, and ecosweep's own path
+ * (which srun starts on the node) known. 0, or -1 with a message. */
+static int remote_check(es_sweep *s) {
+  const char *path = getenv("PATH");
+  int found = 0;
+  for (const char *p = path ? path : "/usr/bin:/bin"; *p && !found;) {
+    size_t n = strcspn(p, ":");
+    char cand[PATH_MAX];
+    snprintf(cand, sizeof cand, "%.*s/srun", (int)n, p);
+    found = access(cand, X_OK) == 0;
+    p += n + (p[n] == ':');
+  }
+  if (!found) {
+    fprintf(stderr, "ecosweep: %s: workers.launcher: slurm: srun is not in PATH (apt-get install slurm-client)\n",
+            s->spec->path);
+    return -1;
+  }
+  ssize_t n = readlink("/proc/self/exe", s->self_exe, sizeof s->self_exe - 1);
+  if (n <= 0) {
+    fprintf(stderr, "ecosweep: %s: workers.launcher: slurm: cannot find ecosweep's own path\n", s->spec->path);
+    return -1;
+  }
+  s->self_exe[n] = '\0';
+  s->in_allocation = getenv("SLURM_JOB_ID") != NULL;
+  return 0;
+}
+
+/* Listen at workers.listen ("host:port"; default: this host's name, any
+ * port) and publish the address trials dial. 0, or -1 with a message. */
+static int remote_listen(es_sweep *s) {
+  char host[256] = "", port[16] = "0";
+  const char *l = s->spec->workers.listen;
+  if (l) {
+    const char *colon = strrchr(l, ':');
+    snprintf(host, sizeof host, "%.*s", (int)(colon - l), l);
+    snprintf(port, sizeof port, "%s", colon + 1);
+  }
+  if (!host[0] && gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "localhost");
+  host[sizeof host - 1] = '\0';
+  /* Bind where the name points; the default name binds every address. */
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+  int rc = getaddrinfo(l ? host : NULL, port, &hints, &ai);
+  if (rc != 0) {
+    fprintf(stderr, "ecosweep: %s: workers.listen: %s: %s\n", s->spec->path, l ? l : host, gai_strerror(rc));
+    return -1;
+  }
+  uv_tcp_init(s->loop, &s->listener);
+  s->listener.data = s;
+  rc = uv_tcp_bind(&s->listener, ai->ai_addr, 0);
+  freeaddrinfo(ai);
+  if (rc == 0) rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
+  if (rc != 0) {
+    fprintf(stderr, "ecosweep: %s: workers.listen: cannot listen at %s:%s: %s\n", s->spec->path, host, port,
+            uv_strerror(rc));
+    return -1;
+  }
+  struct sockaddr_storage ss;
+  int sl = sizeof ss;
+  uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &sl);
+  int bound = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  snprintf(s->listen_addr, sizeof s->listen_addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, bound);
+  return 0;
+}
+
+/* The local command of a remote trial: srun running `ecosweep exec` on a
+ * node (a step of ecosweep's allocation, or a job of its own). */
+static char **remote_argv(es_sweep *s, es_trial *t, char **argv) {
+  const es_spec *sp = s->spec;
+  size_t n = 0;
+  while (argv[n]) n++;
+  char **out = calloc(n + sp->workers.slurm.n_srun_args + 16, sizeof *out);
+  if (!out) return NULL;
+  size_t k = 0;
+  int ok = 1;
+#define PUSH(expr)                                                                                                  \
+  do {                                                                                                             \
+    if (!(out[k++] = (expr))) ok = 0;                                                                              \
+  } while (0)
+  PUSH(strdup("srun"));
+  if (s->in_allocation) PUSH(strdup("--exclusive")); /* steps share the allocation, each on its own CPUs */
+  PUSH(strdup("-N1"));
+  PUSH(strdup("-n1"));
+  PUSH(xasprintf("--job-name=ecosweep-%ld", t->id));
+  if (sp->workers.slurm.partition) PUSH(xasprintf("--partition=%s", sp->workers.slurm.partition));
+  if (sp->workers.slurm.cpus_per_trial > 0) PUSH(xasprintf("--cpus-per-task=%d", sp->workers.slurm.cpus_per_trial));
+  if (sp->workers.gpus_per_trial > 0) PUSH(xasprintf("--gpus=%d", sp->workers.gpus_per_trial));
+  if (sp->workers.slurm.time_limit) PUSH(xasprintf("--time=%s", sp->workers.slurm.time_limit));
+  for (size_t i = 0; i < sp->workers.slurm.n_srun_args; i++) PUSH(strdup(sp->workers.slurm.srun_args[i]));
+  PUSH(strdup(s->self_exe));
+  PUSH(strdup("exec"));
+  PUSH(strdup("--"));
+  for (size_t i = 0; i < n; i++) PUSH(strdup(argv[i]));
+#undef PUSH
+  out[k] = NULL;
+  if (!ok) {
+    for (size_t i = 0; i < k; i++) free(out[i]);
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* srun has exited: the node's final figures stand in for srun's status;
+ * without them the trial was lost somewhere on the way. */
+static void remote_reaped(es_trial *t) {
+  if (t->has_exit) {
+    t->exit_status = t->node_status;
+    t->term_signal = t->node_signal;
+    t->cpu_final = t->node_cpu_s;
+  } else if (!t->we_signalled && !t->fail_reason[0]) {
+    if (t->connected) {
+      snprintf(t->fail_reason, sizeof t->fail_reason, "remote:lost");
+      snprintf(t->fail_detail, sizeof t->fail_detail,
+               "trial %ld's node went silent (%s): srun ended with status %lld and no final figures", t->id,
+               t->job[0] ? t->job : "no job id", (long long)t->exit_status);
+    } else {
+      snprintf(t->fail_reason, sizeof t->fail_reason, "slurm:exit:%lld",
+               (long long)(t->term_signal ? 128 + t->term_signal : t->exit_status));
+      snprintf(t->fail_detail, sizeof t->fail_detail,
+               "trial %ld: srun ended (status %lld) before the trial reached the scheduler; see its stderr.log", t->id,
+               (long long)t->exit_status);
+    }
+  }
+  if (t->conn) /* the node closes its connection before it exits: not long now */
+    uv_timer_start(&t->conn->timer, conn_timer_cb, ES_REMOTE_EOF_WAIT_MS, 0);
+  else
+    t->chan_eof = 1;
+}
+
+/* Stop or timeout of a remote trial: cancel its step (inside an
+ * allocation) or its job, as well as signalling srun. */
+static void helper_spawn(es_sweep *s, char *const *argv);
+
+static void remote_cancel(es_trial *t) {
+  if (!t->job[0]) return;
+  char id[64];
+  snprintf(id, sizeof id, "%s", t->job);
+  if (!t->sweep->in_allocation) id[strcspn(id, ".")] = '\0'; /* its own job: cancel the job */
+  char *argv[] = {(char *)"scancel", id, NULL};
+  helper_spawn(t->sweep, argv);
 }
 
 /* ---- the output directory ---------------------------------------------- */
@@ -1725,6 +2192,8 @@ static cJSON *sweep_event(es_sweep *s, const char *spec_text) {
   cJSON_AddStringToObject(ev, "meter", s->meter_name);
   cJSON_AddBoolToObject(ev, "estimate", s->meter->estimate);
   cJSON_AddStringToObject(ev, "cpu_time", s->cg ? "cgroup" : "proc");
+  cJSON_AddStringToObject(ev, "launcher", s->spec->workers.launcher);
+  if (s->listen_addr[0]) cJSON_AddStringToObject(ev, "listen", s->listen_addr);
   es_json_add_number(ev, "time", wall_clock());
   cJSON *spec = cJSON_Parse(spec_text);
   if (spec) cJSON_AddItemToObject(ev, "spec", spec);
@@ -1885,6 +2354,7 @@ static int resume_state(es_sweep *s, es_journal_state *st) {
   cJSON_AddStringToObject(ev, "event", "resume");
   es_json_add_number(ev, "time", wall_clock());
   es_json_add_number(ev, "relaunch", (double)s->n_relaunch);
+  if (s->listen_addr[0]) cJSON_AddStringToObject(ev, "listen", s->listen_addr);
   journal(s, ev);
   say(s, "resuming %s: %zu trials ended, %zu to start again", s->spec->name, s->records.n - s->n_relaunch,
       s->n_relaunch);
@@ -1968,7 +2438,10 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   s.meter_cfg.cpu_watts = spec->estimate.has_cpu_watts ? spec->estimate.cpu_watts : 0;
   s.meter_cfg.ram_watts = spec->estimate.has_ram_watts ? spec->estimate.ram_watts : -1;
   char err[1024], note[256] = "";
-  int want_gpu = spec->workers.gpus_per_trial > 0;
+  s.remote = strcmp(spec->workers.launcher, "slurm") == 0;
+  /* GPUs of remote trials are Slurm's to hand out (srun --gpus). */
+  int want_gpu = spec->workers.gpus_per_trial > 0 && !s.remote;
+  if (s.remote && remote_check(&s) != 0) return 2;
   if (es_meter_select(spec->meters, &s.meter_cfg, want_gpu, &s.meters, err, sizeof err) != 0) {
     fprintf(stderr, "ecosweep: %s: %s\n", spec->path, err);
     return 2;
@@ -2045,7 +2518,9 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   }
   s.base_env = es_env_build(NULL, ES_CLIENT_DIR);
   es_recordset_init(&s.records);
+  s.loop = uv_default_loop();
   if (sweep_meters_open(&s) != 0) s.stopping = s.io_error = 1;
+  if (s.remote && remote_listen(&s) != 0) s.stopping = s.io_error = 1;
   if (opt->resume) {
     if (resume_state(&s, opt->resume) != 0) {
       fprintf(stderr, "ecosweep: %s: out of memory while resuming\n", opt->dir);
@@ -2059,7 +2534,6 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   say(&s, "sweep %s: %d workers, meter %s%s, output %s", spec->name, spec->workers.count, s.meter_name,
       s.meter->estimate ? " (an estimate)" : "", opt->dir);
 
-  s.loop = uv_default_loop();
   s.start_ns = uv_hrtime();
   uv_signal_init(s.loop, &s.sigint);
   uv_signal_init(s.loop, &s.sigterm);

@@ -47,7 +47,7 @@ EX_BIN  := $(BUILD)/examples/digits_trial $(BUILD)/examples/bench_trial $(BUILD)
 # from the build tree; `make install` bakes in the installed copy instead.
 SRC_CLIENT_DIR := $(CURDIR)/workers/client
 
-.PHONY: all demo test test-asan bench bench-search fuzz fuzz-smoke install deps check-deps clean examples
+.PHONY: all demo test test-asan bench bench-search fuzz fuzz-smoke install deps check-deps clean examples example-sklearn example-torch
 
 all: $(BUILD)/ecosweep examples
 
@@ -167,3 +167,18 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+# ---- ML examples: scikit-learn and PyTorch on the digits --------------------
+# Real models with Debian's python3-sklearn / python3-torch (installed when
+# missing, as root); examples/sklearn/README.md, examples/torch/README.md.
+example-sklearn: all
+	@$(MAKE) -s check-deps EXTRA_DEBS="python3-sklearn"
+	rm -rf $(BUILD)/examples-run/sklearn
+	$(BUILD)/ecosweep run examples/sklearn/sklearn.json -o $(BUILD)/examples-run/sklearn
+	$(BUILD)/ecosweep front $(BUILD)/examples-run/sklearn
+
+example-torch: all
+	@$(MAKE) -s check-deps EXTRA_DEBS="python3-torch"
+	rm -rf $(BUILD)/examples-run/torch
+	$(BUILD)/ecosweep run examples/torch/torch.json -o $(BUILD)/examples-run/torch
+	$(BUILD)/ecosweep front $(BUILD)/examples-run/torch

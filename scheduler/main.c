@@ -2,8 +2,9 @@
  * main.c - the ecosweep command line (DESIGN.md §2).
  *
  * Parses arguments, loads the spec, and hands over to sweep.c (run),
- * journal.c + outputs.c (front). Every error is one line on stderr,
- * "ecosweep: <where>: <what>"; bad usage exits 2.
+ * journal.c + outputs.c (front), journal.c + report.c (report). Every
+ * error is one line on stderr, "ecosweep: <where>: <what>"; bad usage
+ * exits 2.
  *
  * What it does not do: any sweep logic.
  */
@@ -22,6 +23,7 @@
 #include "../meters/powercap.h"
 #include "journal.h"
 #include "outputs.h"
+#include "report.h"
 #include "spec.h"
 #include "measure.h"
 #include "sweep.h"
@@ -41,6 +43,11 @@ static const char usage_text[] =
     "  front DIR [--format table|json|csv] [--max-energy J] [--min METRIC=V]\n"
     "                      print the Pareto front of a sweep, optionally only\n"
     "                      trials under J joules or with METRIC >= V\n"
+    "  report DIR [-o FILE] [--format html|md]\n"
+    "                      rebuild a sweep's page (default DIR/report.html, a\n"
+    "                      self-contained file: plots of the front, hypervolume\n"
+    "                      against joules, the front's table, the totals), or\n"
+    "                      print the totals and the front as markdown (md)\n"
     "  resume DIR [--quiet] continue an interrupted sweep: ended trials keep their\n"
     "                      results, trials that were running start again\n"
     "  validate SPEC.json  check a spec file; exit 2 with the first error\n"
@@ -60,9 +67,7 @@ static const char usage_text[] =
     "\n"
     "exit status: 0 done with a non-empty front; 1 failed (no front, every\n"
     "trial failed, workers.max_failures, I/O error); 2 bad usage or bad spec;\n"
-    "130/143 stopped by SIGINT/SIGTERM after writing every output.\n"
-    "\n"
-    "Not in this version yet: report.\n";
+    "130/143 stopped by SIGINT/SIGTERM after writing every output.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "ecosweep: ");
@@ -278,6 +283,82 @@ static int cmd_front(int argc, char **argv) {
   return 0;
 }
 
+/* report DIR [-o FILE] [--format html|md]: the page a sweep leaves, rebuilt
+ * from its journal (so it also works while the sweep runs, or after a
+ * crash); markdown goes to stdout unless -o says otherwise. */
+static int cmd_report(int argc, char **argv) {
+  const char *dir = NULL, *out = NULL;
+  es_report_format format = ES_REPORT_HTML;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+      out = argv[++i];
+    } else if (!strcmp(a, "--format") && i + 1 < argc) {
+      const char *f = argv[++i];
+      if (!strcmp(f, "html"))
+        format = ES_REPORT_HTML;
+      else if (!strcmp(f, "md") || !strcmp(f, "markdown"))
+        format = ES_REPORT_MD;
+      else
+        return usage_error("report: --format: expected html or md, not %s", f);
+    } else if (a[0] == '-' && a[1])
+      return usage_error("report: unknown or incomplete option %s", a);
+    else if (!dir)
+      dir = a;
+    else
+      return usage_error("report: unexpected argument %s", a);
+  }
+  if (!dir) return usage_error("report: expects DIR%s", "");
+  char path[PATH_MAX], target[PATH_MAX], err[1024];
+  snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+  if (access(path, F_OK) != 0) {
+    fprintf(stderr, "ecosweep: %s: no journal.jsonl: not the output directory of a sweep\n", dir);
+    return 1;
+  }
+  es_journal_state st;
+  if (es_journal_replay(path, &st, err, sizeof err) != 0) {
+    fprintf(stderr, "ecosweep: %s\n", err);
+    es_journal_state_free(&st);
+    return 1;
+  }
+  if (!st.has_sweep) {
+    fprintf(stderr, "ecosweep: %s: no sweep event: not a sweep's journal\n", path);
+    es_journal_state_free(&st);
+    return 1;
+  }
+  if (st.torn_tail) fprintf(stderr, "ecosweep: %s: the last line is incomplete and was skipped\n", path);
+  /* The totals as the sweep had them when it wrote its outputs: its last
+   * "finish" event; without one, what the trials alone tell. */
+  es_totals tot = {0};
+  if (st.finished) {
+    tot.total_j = st.total_j;
+    tot.overhead_j = st.overhead_j;
+    tot.ecosweep_j = st.ecosweep_j;
+    tot.other_j = st.other_j;
+    tot.idle_j = st.idle_j;
+    tot.gpu_idle_j = st.gpu_idle_j;
+    tot.metered = st.metered;
+    tot.wall_s = st.wall_s;
+  } else {
+    tot.unfinished = 1;
+    tot.wall_s = st.wall_spent + (st.seg_last > st.seg_start ? st.seg_last - st.seg_start : 0);
+  }
+  if (out)
+    snprintf(target, sizeof target, "%s", out);
+  else if (format == ES_REPORT_MD)
+    snprintf(target, sizeof target, "-");
+  else
+    snprintf(target, sizeof target, "%s/report.html", dir);
+  int rc = es_report_save(target, format, &st.spec, &st.records, &tot, err, sizeof err);
+  es_journal_state_free(&st);
+  if (rc != 0) {
+    fprintf(stderr, "ecosweep: %s\n", err);
+    return 1;
+  }
+  if (strcmp(target, "-") != 0) printf("%s\n", target);
+  return 0;
+}
+
 /* One meter's row: the table line, or an object in the JSON list. */
 static void meter_row(cJSON *list, const es_meter_type *t, int ok, const char *why, const char *domains,
                       const char *res) {
@@ -374,7 +455,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "meters")) return cmd_meters(argc - 2, argv + 2);
   if (!strcmp(cmd, "resume")) return cmd_resume(argc - 2, argv + 2);
   if (!strcmp(cmd, "measure")) return cmd_measure(argc - 2, argv + 2);
-  if (!strcmp(cmd, "report"))
-    return usage_error("%s: not available in this version yet", cmd);
+  if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
   return usage_error("unknown command %s", cmd);
 }

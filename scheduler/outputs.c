@@ -13,6 +13,8 @@
  * (WFG); past that it is a Monte Carlo estimate whose standard error goes
  * to "hypervolume_se" (strategies/hypervolume.h).
  *
+ * report.html is written last, by report.c, from the same front.
+ *
  * What it does not do: decide which trials run; read the journal.
  */
 #include "outputs.h"
@@ -30,6 +32,7 @@
 #include "../strategies/hypervolume.h"
 #include "../strategies/pareto.h"
 #include "journal.h"
+#include "report.h"
 
 const double *es_objective_value(const es_recordset *set, const es_record *r, const char *metric) {
   if (strcmp(metric, "energy_j") == 0) return &r->energy_j;
@@ -426,6 +429,24 @@ static int write_json_file(const char *dir, const char *name, cJSON *doc, char *
   return rc;
 }
 
+/* report.html: a failed page is removed, never left half written. */
+static int write_report_file(const char *dir, const es_spec *spec, const es_recordset *set, const es_front *f,
+                             const es_totals *tot, char *err, size_t err_len) {
+  out_file o;
+  int rc = out_open(&o, dir, "report.html");
+  if (rc == 0) {
+    rc = es_report_write(o.f, ES_REPORT_HTML, spec, set, f, tot);
+    if (rc == 0) {
+      rc = out_close(&o);
+    } else {
+      fclose(o.f);
+      unlink(o.tmp);
+    }
+  }
+  if (rc != 0) snprintf(err, err_len, "%s/report.html: %s", dir, strerror(-rc));
+  return rc;
+}
+
 int es_outputs_write(const char *dir, const es_spec *spec, const es_recordset *set, const es_totals *tot,
                      size_t *front_size, char *err, size_t err_len) {
   es_front f;
@@ -452,6 +473,7 @@ int es_outputs_write(const char *dir, const es_spec *spec, const es_recordset *s
   } else {
     rc = write_json_file(dir, "front.json", front_json(spec, set, &f), err, err_len);
     if (rc == 0) rc = write_json_file(dir, "summary.json", summary_json(spec, set, &f, tot), err, err_len);
+    if (rc == 0) rc = write_report_file(dir, spec, set, &f, tot, err, err_len);
   }
   es_front_free(&f);
   return rc;

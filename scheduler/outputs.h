@@ -44,6 +44,8 @@ typedef struct {
   double gpu_idle_j; /* GPUs while no trial held them */
   int metered;       /* a host meter measured total_j; other_j and idle_j apply */
   double wall_s;     /* the sweep's wall time */
+  int unfinished;    /* rebuilt from a journal without a "finish" event: the
+                        overhead and the total are not known yet */
 } es_totals;
 
 /* Value of objective metric for record r (energy_j is the scheduler's). */
@@ -56,7 +58,8 @@ double es_constraint_violation(const es_spec *spec, const es_recordset *set, con
 int es_front_compute(const es_spec *spec, const es_recordset *set, es_front *out);
 void es_front_free(es_front *f);
 
-/* Write trials.csv, front.json, front.csv and summary.json into dir, and
+/* Write trials.csv, front.json, front.csv, summary.json and report.html
+ * (report.h) into dir, and
  * the front's size into *front_size. 0, or -errno with "<file>: <what>"
  * in err. */
 int es_outputs_write(const char *dir, const es_spec *spec, const es_recordset *set, const es_totals *tot,

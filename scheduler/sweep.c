@@ -2591,8 +2591,8 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   if (tot.metered) {
     es_json_add_number(fin, "other_j", tot.other_j);
     es_json_add_number(fin, "idle_j", tot.idle_j);
-    es_json_add_number(fin, "gpu_idle_j", tot.gpu_idle_j);
   }
+  if (tot.metered || tot.gpu_idle_j > 0) es_json_add_number(fin, "gpu_idle_j", tot.gpu_idle_j);
   es_json_add_number(fin, "wall_s", tot.wall_s);
   es_json_add_number(fin, "time", wall_clock());
   journal(&s, fin);

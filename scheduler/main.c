@@ -55,6 +55,7 @@ static const char usage_text[] =
     "  measure [--meter M] [--json] -- CMD [ARG...]\n"
     "                      meter one command's energy (like perf stat) and exit\n"
     "                      with its status\n"
+    "  help COMMAND, COMMAND --help   that command's options\n"
     "  --help, --version\n"
     "\n"
     "search (spec \"strategy\"): samplers random, sobol, grid, nsga2; early\n"
@@ -433,6 +434,81 @@ static int cmd_measure(int argc, char **argv) {
   return es_measure_run(argv + i, meter, json);
 }
 
+/* Per-command help: `ecosweep CMD --help` or `ecosweep help CMD`. */
+typedef struct {
+  const char *name;
+  const char *text;
+} command_help;
+
+static const command_help helps[] = {
+    {"run", "usage: ecosweep run SPEC.json [-o DIR] [--workers N] [--seed S] [--quiet] [--force]\n"
+            "\n"
+            "Run the sweep SPEC.json describes. Outputs go to DIR (default: the spec's\n"
+            "\"output\", else runs/<name>): journal.jsonl, trials.csv, front.json,\n"
+            "front.csv, summary.json, report.html and trials/<id>/. A directory of a\n"
+            "different sweep needs --force (resume continues the same sweep).\n"
+            "\n"
+            "  -o DIR       output directory\n"
+            "  --workers N  trials in flight (overrides workers.count)\n"
+            "  --seed S     the seed (overrides the spec's; default random, journaled)\n"
+            "  --quiet      no per-trial lines and no status line\n"
+            "  --force      reuse the directory of another sweep\n"
+            "\n"
+            "On a terminal a status line is redrawn in place; otherwise it is printed\n"
+            "every $ECOSWEEP_PROGRESS_S seconds (10). Exit: 0 done with a front, 1\n"
+            "failed, 2 bad usage or spec (nothing created), 130/143 on SIGINT/SIGTERM.\n"},
+    {"resume", "usage: ecosweep resume DIR [--quiet]\n"
+               "\n"
+               "Continue a sweep that was stopped or died (even by kill -9): ended trials\n"
+               "keep their results, leftover processes of the dead run are ended, trials\n"
+               "that were running start again with the same id, parameters and directory\n"
+               "(ECOSWEEP_RESUMED=1), and the sampler, rungs and budgets continue.\n"},
+    {"front", "usage: ecosweep front DIR [--format table|json|csv] [--max-energy J] [--min METRIC=V]\n"
+              "\n"
+              "Print the Pareto front of a sweep (also of one still running): id,\n"
+              "objectives, status, parameters and the trial's directory.\n"
+              "  --max-energy J   only trials that used at most J joules\n"
+              "  --min METRIC=V   only trials with METRIC >= V (repeatable)\n"},
+    {"report", "usage: ecosweep report DIR [-o FILE] [--format html|md]\n"
+               "\n"
+               "html (default): write the self-contained page (the objectives' plane with\n"
+               "every trial and the front, hypervolume against joules, the front table,\n"
+               "the totals) to DIR/report.html or FILE (- for stdout). md: print the totals\n"
+               "and the front as Markdown tables, e.g. >> \"$GITHUB_STEP_SUMMARY\".\n"},
+    {"measure", "usage: ecosweep measure [--meter M] [--json] -- CMD [ARG...]\n"
+                "\n"
+                "Run CMD under the meters, like perf stat: every joule the meters saw over\n"
+                "its life (per domain), its CPU-time share, wall and CPU time, average\n"
+                "watts, grams of CO2e. Exits with CMD's status (127: could not start;\n"
+                "128+N: killed by signal N).\n"
+                "  --meter M   auto (default), rapl, perf, hwmon, nvml or estimate\n"
+                "  --json      one JSON object on stdout instead of the table on stderr\n"},
+    {"meters", "usage: ecosweep meters [--json]\n"
+               "\n"
+               "One line per meter: available or not, the domains it reads, its\n"
+               "resolution, and why not. --json: a list of {name, available, domains,\n"
+               "why, resolution, estimate} objects. Where meters look:\n"
+               "$ECOSWEEP_POWERCAP_ROOT, $ECOSWEEP_HWMON_ROOT, $ECOSWEEP_PERF_ROOT,\n"
+               "$ECOSWEEP_NVML_LIB.\n"},
+    {"validate", "usage: ecosweep validate SPEC.json\n"
+                 "\n"
+                 "Check a spec; exit 0, or 2 with one line naming the file and JSON path.\n"},
+    {"exec", "usage: ecosweep exec -- CMD [ARG...]\n"
+             "\n"
+             "The node side of the slurm launcher (srun starts it; not for direct use):\n"
+             "dial $ECOSWEEP_CONNECT with $ECOSWEEP_TOKEN, run CMD with fd 3, meter it\n"
+             "with this node's meters and relay its reports.\n"},
+    {NULL, NULL}};
+
+static int command_usage(const char *cmd, FILE *out) {
+  for (size_t i = 0; helps[i].name; i++)
+    if (!strcmp(helps[i].name, cmd)) {
+      fputs(helps[i].text, out);
+      return 0;
+    }
+  return -1;
+}
+
 int main(int argc, char **argv) {
   /* GSL's default handler aborts; every GSL call here checks its result. */
   gsl_set_error_handler_off();
@@ -442,6 +518,10 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    if (argc > 2 && !strcmp(cmd, "help")) {
+      if (command_usage(argv[2], stdout) == 0) return 0;
+      return usage_error("help: unknown command %s", argv[2]);
+    }
     fputs(usage_text, stdout);
     return 0;
   }
@@ -449,6 +529,9 @@ int main(int argc, char **argv) {
     printf("ecosweep %s\n", ES_VERSION);
     return 0;
   }
+  /* CMD --help, unless it is measure's or exec's command after "--". */
+  if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) && command_usage(cmd, stdout) == 0)
+    return 0;
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "validate")) return cmd_validate(argc - 2, argv + 2);
   if (!strcmp(cmd, "front")) return cmd_front(argc - 2, argv + 2);

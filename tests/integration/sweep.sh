@@ -78,6 +78,13 @@ check "validate: low > high names the JSON path" grep -q 'parameters.x.low' err.
 check "run with a bad spec exits 2" [ $? -eq 2 ]
 check "run with a bad spec creates nothing" test ! -e badout
 check "validate accepts a good spec" "$ES" validate toy.json
+for c in run resume front report measure meters validate exec; do
+  check "$c --help: its usage, exit 0" sh -c "'$ES' $c --help | head -1 | grep -q '^usage: ecosweep $c'"
+  "$ES" help $c > help1.txt; "$ES" $c --help > help2.txt
+  check "help $c: the same text" cmp -s help1.txt help2.txt
+  check "--help lists $c" sh -c "'$ES' --help | grep -q '^  $c' || [ $c = exec ]"
+done
+check "the man page documents every command" sh -c "for c in run resume front report measure meters validate; do grep -q \"^.B ecosweep \$c\" '$ROOT/docs/ecosweep.1' || exit 1; done"
 
 # --- every fault is classified, and the sweep goes on --------------------------
 cat > faults.json <<'J'

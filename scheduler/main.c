@@ -25,6 +25,7 @@
 #include "outputs.h"
 #include "report.h"
 #include "spec.h"
+#include "exec.h"
 #include "measure.h"
 #include "sweep.h"
 
@@ -539,5 +540,9 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "resume")) return cmd_resume(argc - 2, argv + 2);
   if (!strcmp(cmd, "measure")) return cmd_measure(argc - 2, argv + 2);
   if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
+  if (!strcmp(cmd, "exec")) {
+    if (argc < 3 || (argc == 3 && !strcmp(argv[2], "--"))) return usage_error("exec: %s", "no command given");
+    return es_exec_run(!strcmp(argv[2], "--") ? argv + 3 : argv + 2);
+  }
   return usage_error("unknown command %s", cmd);
 }

@@ -59,6 +59,7 @@
 #include "command.h"
 #include "journal.h"
 #include "outputs.h"
+#include "exec.h"
 #include "progress.h"
 #include "record.h"
 
@@ -1307,13 +1308,14 @@ static int launch_one(es_sweep *s) {
   t->log_fd[0] = t->log_fd[1] = -1;
   t->pidfd = -1;
   t->cg_fd = -1;
-  es_linebuf_init(&t->chan_lb, ES_REPORT_MAX);
+  /* A remote trial's lines carry exec's "node" member on top. */
+  es_linebuf_init(&t->chan_lb, s->remote ? ES_EXEC_LINE_MAX : ES_REPORT_MAX);
   es_linebuf_init(&t->out_lb, ES_REPORT_MAX + sizeof at_prefix);
 
   char tdir[PATH_MAX], err[512];
   snprintf(tdir, sizeof tdir, "%s/trials/%ld", s->dir, id);
   char **argv = NULL, **env = NULL, *params = NULL;
-  char *extra[8] = {0};
+  char *extra[10] = {0}; /* per-trial variables, NULL-terminated */
   int sv[2] = {-1, -1}, po[2] = {-1, -1}, pe[2] = {-1, -1};
   int result = -1;
   char name[32];
@@ -1342,6 +1344,7 @@ static int launch_one(es_sweep *s) {
     for (int i = 0; i < 16; i++) snprintf(t->token + 2 * i, 3, "%02x", rnd[i]);
     extra[ne++] = xasprintf("ECOSWEEP_CONNECT=%s", s->listen_addr);
     extra[ne++] = xasprintf("ECOSWEEP_TOKEN=%s", t->token);
+    extra[ne++] = xasprintf("ECOSWEEP_GRACE_S=%g", sp->workers.grace_s); /* exec's own SIGTERM-to-SIGKILL wait */
   } else {
     extra[ne++] = xasprintf("ECOSWEEP_FD=3");
   }
@@ -1429,7 +1432,7 @@ out:
   int fds[] = {sv[0], sv[1], po[0], po[1], pe[0], pe[1]};
   for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
     if (fds[i] >= 0) close(fds[i]);
-  for (int i = 0; i < 8; i++) free(extra[i]);
+  for (int i = 0; i < 10; i++) free(extra[i]);
   free(params);
   free(env); /* its strings belong to base_env and extra */
   es_argv_free(argv);
@@ -1802,9 +1805,46 @@ static double json_num(const cJSON *o, const char *key, double dflt) {
   return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : dflt;
 }
 
-/* One line from a trial's node: its final figures, or a report (with the
- * node's figures so far), which goes the way of a local report. */
+/* Where exec spliced its "node" member into a relayed report: the last
+ * `"node":{` of the line (exec's member always comes last, so a trial's own
+ * "node" member cannot pass for it). NULL when there is none. */
+static const char *node_member(const char *line, size_t len) {
+  static const char key[] = "\"node\":{";
+  const char *found = NULL;
+  for (const char *p = line; (p = memmem(p, len - (size_t)(p - line), key, sizeof key - 1)); p++) found = p;
+  return found;
+}
+
+/* One line from a trial's node: its final figures (the one object exec
+ * sends without a "node" member), or a report: the node's figures so far
+ * are taken off and the trial's own line goes the way of a local report. */
 static void remote_line(es_trial *t, const char *line, size_t len) {
+  const char *mark = node_member(line, len);
+  if (mark) {
+    char *wrapped = xasprintf("{%.*s", (int)(len - (size_t)(mark - line)), mark);
+    cJSON *o = wrapped ? cJSON_Parse(wrapped) : NULL;
+    const cJSON *node = o ? cJSON_GetObjectItemCaseSensitive(o, "node") : NULL;
+    if (cJSON_IsObject(node)) {
+      t->node_j = json_num(node, "energy_j", t->node_j);
+      t->node_cpu_s = json_num(node, "cpu_s", t->node_cpu_s);
+      if (t->node_cpu_s > t->cpu_sample) t->cpu_sample = t->node_cpu_s;
+      /* The trial's line: everything before exec's member, closed again. */
+      size_t keep = (size_t)(mark - line);
+      if (keep > 0 && line[keep - 1] == ',') keep--;
+      char *own = xasprintf("%.*s}", (int)keep, line);
+      if (own) handle_report(t, own, strlen(own), 0);
+      free(own);
+    } else {
+      handle_report(t, line, len, 0);
+    }
+    cJSON_Delete(o);
+    free(wrapped);
+    return;
+  }
+  if (len > ES_REPORT_MAX) {
+    trial_fail(t, "protocol:line-too-long", "a report line exceeded 64 KiB");
+    return;
+  }
   cJSON *o = cJSON_ParseWithLength(line, len);
   const cJSON *exit = o ? cJSON_GetObjectItemCaseSensitive(o, "exit") : NULL;
   if (cJSON_IsObject(exit)) {
@@ -1816,15 +1856,8 @@ static void remote_line(es_trial *t, const char *line, size_t len) {
     cJSON_Delete(o);
     return;
   }
-  const cJSON *node = o ? cJSON_GetObjectItemCaseSensitive(o, "node") : NULL;
-  if (cJSON_IsObject(node)) {
-    t->node_j = json_num(node, "energy_j", t->node_j);
-    double c = json_num(node, "cpu_s", t->node_cpu_s);
-    t->node_cpu_s = c;
-    if (c > t->cpu_sample) t->cpu_sample = c;
-  }
   cJSON_Delete(o);
-  handle_report(t, line, len, 0);
+  handle_report(t, line, len, 0); /* not a report exec recognised: classified as the trial's */
 }
 
 static void remote_lines(es_trial *t) {
@@ -1851,10 +1884,10 @@ static void conn_hello(es_conn *c, const char *line, size_t len) {
   char why[160];
   if (!t || t->exited) {
     snprintf(why, sizeof why, "no running remote trial %.0f", id->valuedouble);
-  } else if (t->connected) {
-    snprintf(why, sizeof why, "trial %ld's token was already used", t->id);
   } else if (strlen(tok->valuestring) != 32 || strcmp(tok->valuestring, t->token) != 0) {
     snprintf(why, sizeof why, "wrong token for trial %ld", t->id);
+  } else if (t->connected) {
+    snprintf(why, sizeof why, "trial %ld's token was already used", t->id);
   } else {
     why[0] = '\0';
   }
@@ -2049,6 +2082,7 @@ static char **remote_argv(es_sweep *s, es_trial *t, char **argv) {
     if (!(out[k++] = (expr))) ok = 0;                                                                              \
   } while (0)
   PUSH(strdup("srun"));
+  PUSH(strdup("-Q")); /* no "job queued" chatter in the trial's stderr.log */
   if (s->in_allocation) PUSH(strdup("--exclusive")); /* steps share the allocation, each on its own CPUs */
   PUSH(strdup("-N1"));
   PUSH(strdup("-n1"));

@@ -34,7 +34,7 @@ for t in "$BUILD"/tests/test_*; do
   count $st "$(basename "$t")"
 done
 
-for s in tests/integration/*.sh; do
+for s in tests/integration/*.sh tests/slurm/*.sh; do
   [ -f "$s" ] || continue
   echo "== $s"
   sh "$s" >"$log" 2>&1

@@ -5,7 +5,7 @@
 #   make test       every unit and integration test ("N passed, N failed")
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      dispatch overhead (ratio against a baseline), a 10,000-trial load, metering
-#                   overhead at 64 trials, rung scaling
+#                   overhead at 64 trials, the cost of one srun (when Slurm is installed), rung scaling
 #   make bench-search  ecosweep's search strategies against Optuna (joules to 80/90/95 % HV)
 #   make fuzz       libFuzzer on the spec parser, report lines and journal replay (60 s each)
 #   make install PREFIX=/usr/local
@@ -131,6 +131,7 @@ bench: all $(BUILD)/bench/rung_scaling
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/dispatch.sh
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/load.sh
 	@ECOSWEEP_BUILD=$(BUILD) sh tests/bench/overhead.sh
+	@sh tests/bench/srun_cost.sh
 	@$(BUILD)/bench/rung_scaling
 
 $(BUILD)/bench/rung_scaling: tests/bench/rung_scaling.c $(BUILD)/libecosweep.a

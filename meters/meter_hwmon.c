@@ -43,6 +43,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sysfs.h"
+
 #define HW_ENTRY_LEN 32             /* "hwmon12" */
 #define HW_REL_LEN 96               /* "hwmon12/device/energy65_input" */
 #define HW_TEXT_LEN 64              /* a name or label file's contents */
@@ -69,37 +71,6 @@ typedef struct {
   int index; /* K */
   char entry[HW_ENTRY_LEN];
 } hw_entry;
-
-static int hw_path(char *buf, size_t len, const char *root, const char *rel, const char *file) {
-  int n = snprintf(buf, len, "%s/%s%s%s", root, rel, file ? "/" : "", file ? file : "");
-  return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* Reads a small sysfs file into buf without its trailing newline. */
-static int hw_read_text(const char *path, char *buf, size_t len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  ssize_t got = read(fd, buf, len - 1);
-  int err = errno;
-  close(fd);
-  if (got < 0) return -err;
-  buf[got] = '\0';
-  while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == ' ')) buf[--got] = '\0';
-  return 0;
-}
-
-static int hw_read_u64(const char *path, uint64_t *out) {
-  char buf[32];
-  int rc = hw_read_text(path, buf, sizeof buf);
-  if (rc < 0) return rc;
-  if (buf[0] < '0' || buf[0] > '9') return -EINVAL;
-  errno = 0;
-  char *end;
-  unsigned long long v = strtoull(buf, &end, 10);
-  if (errno || *end) return -EINVAL;
-  *out = (uint64_t)v;
-  return 0;
-}
 
 /* The one line for errno err met at root/file; returns -err. */
 static int hw_explain_file(int err, const char *root, const char *file, char *why, size_t why_len) {
@@ -147,7 +118,7 @@ static int hw_list_entries(const char *root, hw_entry **out, size_t *n_out) {
     if (strlen(e->d_name) >= sizeof h.entry || (h.index = hw_parse_numbered(e->d_name, "hwmon", "")) < 0) continue;
     char path[PATH_MAX];
     struct stat st;
-    if (hw_path(path, sizeof path, root, e->d_name, NULL) < 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+    if (es_sysfs_path(path, sizeof path, root, e->d_name, NULL) < 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
       continue;
     strcpy(h.entry, e->d_name);
     if (n == cap) {
@@ -178,7 +149,7 @@ static int hw_energy_inputs(const char *root, const char *rel, int **out, size_t
   *out = NULL;
   *n_out = 0;
   char path[PATH_MAX];
-  if (hw_path(path, sizeof path, root, rel, NULL) < 0) return 0;
+  if (es_sysfs_path(path, sizeof path, root, rel, NULL) < 0) return 0;
   DIR *d = opendir(path);
   if (!d) return 0;
   int *ns = NULL;
@@ -268,11 +239,11 @@ static int hw_add_device(hw_state *s, const hw_entry *h, char *driver, size_t dr
   if (rc < 0) return rc;
 
   /* name sits next to the attributes, or (older layout) on the device. */
-  int named = hw_path(path, sizeof path, s->root, h->entry, "name") == 0 &&
-              hw_read_text(path, driver, driver_len) == 0 && driver[0];
+  int named = es_sysfs_path(path, sizeof path, s->root, h->entry, "name") == 0 &&
+              es_sysfs_read_text(path, driver, driver_len) == 0 && driver[0];
   if (!named)
-    named = hw_path(path, sizeof path, s->root, h->entry, "device/name") == 0 &&
-            hw_read_text(path, driver, driver_len) == 0 && driver[0];
+    named = es_sysfs_path(path, sizeof path, s->root, h->entry, "device/name") == 0 &&
+            es_sysfs_read_text(path, driver, driver_len) == 0 && driver[0];
   if (!named) snprintf(driver, driver_len, "%s", h->entry);
   /* Graphics drivers (i915/xe on discrete cards) report the GPU's energy:
    * not the CPU package's, and nvml meters GPUs itself. */
@@ -291,8 +262,8 @@ static int hw_add_device(hw_state *s, const hw_entry *h, char *driver, size_t dr
   int any_socket = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     snprintf(file, sizeof file, "%s/energy%d_label", rel, ns[i]);
-    rc = hw_path(path, sizeof path, s->root, file, NULL);
-    if (rc == 0) rc = hw_read_text(path, labels[i], sizeof labels[i]);
+    rc = es_sysfs_path(path, sizeof path, s->root, file, NULL);
+    if (rc == 0) rc = es_sysfs_read_text(path, labels[i], sizeof labels[i]);
     if (rc == -ENOENT) { /* unlabelled: named after the counter */
       labels[i][0] = '\0';
       rc = 0;
@@ -384,8 +355,8 @@ static int hwmon_open(void **state, const es_meter_config *cfg, char *why, size_
   if (rc == 0 && !(s->scratch = calloc(s->n, sizeof *s->scratch))) rc = -ENOMEM;
   char path[PATH_MAX];
   for (size_t i = 0; i < s->n && rc == 0; i++) {
-    rc = hw_path(path, sizeof path, s->root, s->c[i].file, NULL);
-    if (rc == 0) rc = hw_read_u64(path, &s->c[i].last_uj);
+    rc = es_sysfs_path(path, sizeof path, s->root, s->c[i].file, NULL);
+    if (rc == 0) rc = es_sysfs_read_u64(path, &s->c[i].last_uj);
     if (rc < 0) hw_explain_file(-rc, s->root, s->c[i].file, why, why_len);
   }
   if (rc < 0) {
@@ -408,8 +379,8 @@ static int hwmon_read(void *state, double *per_domain, size_t cap) {
   if (!s) return -EINVAL;
   char path[PATH_MAX];
   for (size_t i = 0; i < s->n; i++) {
-    int rc = hw_path(path, sizeof path, s->root, s->c[i].file, NULL);
-    if (rc == 0) rc = hw_read_u64(path, &s->scratch[i]);
+    int rc = es_sysfs_path(path, sizeof path, s->root, s->c[i].file, NULL);
+    if (rc == 0) rc = es_sysfs_read_u64(path, &s->scratch[i]);
     if (rc < 0) return rc;
   }
   for (size_t i = 0; i < s->n; i++) {

@@ -31,6 +31,7 @@
  */
 #include "meter.h"
 #include "meter_perf.h"
+#include "sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,27 +115,9 @@ static int es_perf_path(char *buf, size_t len, const char *dir, const char *a, c
   return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Reads a small sysfs file into buf without its trailing whitespace;
- * -EFBIG when it does not fit. */
-static int es_perf_read_text(const char *path, char *buf, size_t len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  size_t have = 0;
-  ssize_t got = 0;
-  char extra;
-  while (have < len - 1 && (got = read(fd, buf + have, len - 1 - have)) > 0) have += (size_t)got;
-  int err = got < 0 ? errno : 0;
-  if (!err && have == len - 1 && read(fd, &extra, 1) > 0) err = EFBIG;
-  close(fd);
-  if (err) return -err;
-  buf[have] = '\0';
-  while (have > 0 && (buf[have - 1] == '\n' || buf[have - 1] == ' ' || buf[have - 1] == '\t')) buf[--have] = '\0';
-  return 0;
-}
-
 /* Reads path or explains why not (the path, and its errno). */
 static int es_perf_read_or_explain(const char *path, char *buf, size_t len, char *why, size_t why_len) {
-  int rc = es_perf_read_text(path, buf, len);
+  int rc = es_sysfs_read_text(path, buf, len);
   if (rc < 0) snprintf(why, why_len, "cannot read %s: %s", path, strerror(-rc));
   return rc;
 }
@@ -283,7 +266,7 @@ static int es_perf_apply_term(const char *pmu, const char *evpath, char *term, u
     return -ENAMETOOLONG;
   }
   es_perf_format f;
-  int rc = es_perf_read_text(fpath, ftext, sizeof ftext);
+  int rc = es_sysfs_read_text(fpath, ftext, sizeof ftext);
   if (rc == -ENOENT && strcmp(term, "event") == 0) {
     f.field = 0; /* no format directory: the event code is attr.config */
     f.n = 1;
@@ -331,7 +314,7 @@ static int es_perf_load_event(const char *pmu, const char *name, es_perf_event *
 
   char upath[PATH_MAX + 8];
   snprintf(upath, sizeof upath, "%s.unit", path);
-  rc = es_perf_read_text(upath, text, sizeof text);
+  rc = es_sysfs_read_text(upath, text, sizeof text);
   if (rc < 0 && rc != -ENOENT) { /* no unit file: the kernel's are always Joules */
     snprintf(why, why_len, "cannot read %s: %s", upath, strerror(-rc));
     return rc;
@@ -343,7 +326,7 @@ static int es_perf_load_event(const char *pmu, const char *name, es_perf_event *
 
   char spath[PATH_MAX + 8];
   snprintf(spath, sizeof spath, "%s.scale", path);
-  rc = es_perf_read_text(spath, text, sizeof text);
+  rc = es_sysfs_read_text(spath, text, sizeof text);
   if (rc < 0) { /* without it counts cannot become joules */
     snprintf(why, why_len, "cannot read %s (joules per count): %s", spath, strerror(-rc));
     return rc == -ENOENT ? -EINVAL : rc;

@@ -35,6 +35,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sysfs.h"
+
 enum { ES_PC_PACKAGE, ES_PC_DRAM, ES_PC_PSYS };
 
 #define ES_PC_NAME_LEN 32
@@ -89,37 +91,6 @@ int es_powercap_explain(int err, const char *root, const char *file, char *why, 
   return -err;
 }
 
-static int es_pc_path(char *buf, size_t len, const char *root, const char *rel, const char *file) {
-  int n = snprintf(buf, len, "%s/%s%s%s", root, rel, file ? "/" : "", file ? file : "");
-  return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* Reads a small sysfs file into buf without its trailing newline. */
-static int es_pc_read_text(const char *path, char *buf, size_t len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  ssize_t got = read(fd, buf, len - 1);
-  int err = errno;
-  close(fd);
-  if (got < 0) return -err;
-  buf[got] = '\0';
-  while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == ' ')) buf[--got] = '\0';
-  return 0;
-}
-
-static int es_pc_read_u64(const char *path, uint64_t *out) {
-  char buf[32];
-  int rc = es_pc_read_text(path, buf, sizeof buf);
-  if (rc < 0) return rc;
-  if (buf[0] < '0' || buf[0] > '9') return -EINVAL;
-  errno = 0;
-  char *end;
-  unsigned long long v = strtoull(buf, &end, 10);
-  if (errno || *end) return -EINVAL;
-  *out = (uint64_t)v;
-  return 0;
-}
-
 /* "intel-rapl:N" or "intel-rapl:N:M", with or without "-mmio". */
 static int es_pc_parse_base(const char *s, int *mmio, int *zone, int *sub) {
   static const char msr_prefix[] = "intel-rapl:", mmio_prefix[] = "intel-rapl-mmio:";
@@ -155,7 +126,7 @@ typedef struct {
 /* Adds the zone directories found in root/parent (parent NULL: root itself). */
 static int es_pc_scan(const char *root, const char *parent, es_pc_zones *zs) {
   char dirpath[PATH_MAX];
-  if (es_pc_path(dirpath, sizeof dirpath, root, parent ? parent : "", NULL) < 0) return -ENAMETOOLONG;
+  if (es_sysfs_path(dirpath, sizeof dirpath, root, parent ? parent : "", NULL) < 0) return -ENAMETOOLONG;
   DIR *d = opendir(dirpath);
   if (!d) return -errno;
   int rc = 0;
@@ -173,8 +144,8 @@ static int es_pc_scan(const char *root, const char *parent, es_pc_zones *zs) {
     if (n < 0 || (size_t)n >= sizeof z.rel) continue;
     char path[PATH_MAX];
     struct stat st;
-    if (es_pc_path(path, sizeof path, root, z.rel, NULL) < 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
-    if (es_pc_path(path, sizeof path, root, z.rel, "name") < 0 || es_pc_read_text(path, z.name, sizeof z.name) < 0)
+    if (es_sysfs_path(path, sizeof path, root, z.rel, NULL) < 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+    if (es_sysfs_path(path, sizeof path, root, z.rel, "name") < 0 || es_sysfs_read_text(path, z.name, sizeof z.name) < 0)
       continue; /* a zone that cannot say what it is cannot be counted */
     if (zs->n == zs->cap) {
       size_t cap = zs->cap ? zs->cap * 2 : 16;
@@ -260,8 +231,8 @@ static int es_pc_domain_open(const char *root, es_pc_domain *d, char *why, size_
   const char *tries[2] = {first, d->msr[0] && d->mmio[0] ? d->mmio : NULL};
   int first_rc = 0;
   for (int i = 0; i < 2 && tries[i]; i++) {
-    rc = es_pc_path(path, sizeof path, root, tries[i], "energy_uj");
-    if (rc == 0) rc = es_pc_read_u64(path, &d->last_uj);
+    rc = es_sysfs_path(path, sizeof path, root, tries[i], "energy_uj");
+    if (rc == 0) rc = es_sysfs_read_u64(path, &d->last_uj);
     if (i == 0) first_rc = rc;
     if (rc == 0) {
       d->dir = tries[i];
@@ -273,8 +244,8 @@ static int es_pc_domain_open(const char *root, es_pc_domain *d, char *why, size_
     return es_powercap_explain(-first_rc, root, file, why, why_len);
   }
   snprintf(file, sizeof file, "%s/max_energy_range_uj", d->dir);
-  rc = es_pc_path(path, sizeof path, root, d->dir, "max_energy_range_uj");
-  if (rc == 0) rc = es_pc_read_u64(path, &d->range_uj);
+  rc = es_sysfs_path(path, sizeof path, root, d->dir, "max_energy_range_uj");
+  if (rc == 0) rc = es_sysfs_read_u64(path, &d->range_uj);
   if (rc < 0) return es_powercap_explain(-rc, root, file, why, why_len);
   if (d->range_uj == 0) {
     snprintf(why, why_len, "%s/%s is 0: wraps cannot be handled", root, file);
@@ -395,8 +366,8 @@ int es_powercap_read(es_powercap *p, double *joules_total, double *per_domain, s
   if (!p) return -EINVAL;
   char path[PATH_MAX];
   for (size_t i = 0; i < p->n; i++) {
-    int rc = es_pc_path(path, sizeof path, p->root, p->dom[i].dir, "energy_uj");
-    if (rc == 0) rc = es_pc_read_u64(path, &p->scratch[i]);
+    int rc = es_sysfs_path(path, sizeof path, p->root, p->dom[i].dir, "energy_uj");
+    if (rc == 0) rc = es_sysfs_read_u64(path, &p->scratch[i]);
     if (rc < 0) return rc;
   }
   double total = 0;

@@ -6,18 +6,7 @@
 # trial, the reported meter, asha).
 . "$(dirname "$0")/common.inc"
 cd "$TMP" || exit 1
-cat > det.sh <<'T'
-#!/bin/sh
-# deterministic: the score depends on x and the step; 10 J a step
-s=1
-while [ $s -le "$ECOSWEEP_MAX_RESOURCE" ]; do
-  sleep 0.02
-  printf '{"step": %d, "metrics": {"score": %s, "energy_j": %d}}\n' $s "$(awk "BEGIN{print $1 * (1 - 1/($s + 1))}")" $((s * 10)) >&3
-  read -r reply <&3 || exit 0
-  [ "$reply" = stop ] && exit 0
-  s=$((s + 1))
-done
-T
+cp "$HERE/trials/det.sh" det.sh
 chmod +x det.sh
 cat > det.json <<'J'
 {"command": ["./det.sh", "{x}"], "parameters": {"x": {"type": "float", "low": 0, "high": 1}},

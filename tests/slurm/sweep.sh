@@ -39,17 +39,8 @@ fi
 pass "slurm cluster starts"
 cd "$DIR" || exit 1
 
-cat > det.sh <<'T'
-#!/bin/sh
-s=1
-while [ $s -le "$ECOSWEEP_MAX_RESOURCE" ]; do
-  sleep 0.05
-  printf '{"step": %d, "metrics": {"score": %s, "energy_j": %d}}\n' $s "$(awk "BEGIN{print $1 * (1 - 1/($s + 1))}")" $((s * 10)) >&3
-  read -r reply <&3 || exit 0
-  [ "$reply" = stop ] && exit 0
-  s=$((s + 1))
-done
-T
+cp "$ROOT/tests/integration/trials/det.sh" det.sh
+export DET_SLEEP=0.05
 chmod +x det.sh
 cat > local.json <<'J'
 {"command": ["./det.sh", "{x}"], "parameters": {"x": {"type": "float", "low": 0, "high": 1}},

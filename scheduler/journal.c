@@ -233,13 +233,14 @@ static int replay_event(es_journal_state *st, const cJSON *ev, char *err, size_t
   }
   /* Wall time spent: each run (the sweep event, then every resume) from
    * its first event to its last timed one. */
-  const cJSON *tm = cJSON_GetObjectItemCaseSensitive(ev, "time");
+  const cJSON *tm = cJSON_GetObjectItemCaseSensitive(ev, "time_ms");
   if (cJSON_IsNumber(tm) && isfinite(tm->valuedouble)) {
+    double t = tm->valuedouble / 1e3;
     if (strcmp(event, "sweep") == 0 || strcmp(event, "resume") == 0) {
       if (st->seg_last > st->seg_start) st->wall_spent += st->seg_last - st->seg_start;
-      st->seg_start = st->seg_last = tm->valuedouble;
-    } else if (tm->valuedouble > st->seg_last) {
-      st->seg_last = tm->valuedouble;
+      st->seg_start = st->seg_last = t;
+    } else if (t > st->seg_last) {
+      st->seg_last = t;
     }
   }
   if (strcmp(event, "sweep") == 0) {

@@ -200,6 +200,10 @@ static void meters_open(es_exec *e) {
   char *auto_list[] = {(char *)"auto", NULL};
   const char *cvd = getenv("CUDA_VISIBLE_DEVICES");
   e->cfg = (es_meter_config){0, -1, 0};
+  /* The spec's estimate settings, passed on by the scheduler. */
+  const char *w = getenv("ECOSWEEP_ESTIMATE_CPU_WATTS"), *r = getenv("ECOSWEEP_ESTIMATE_RAM_WATTS");
+  if (w && *w) e->cfg.cpu_watts = strtod(w, NULL);
+  if (r && *r) e->cfg.ram_watts = strtod(r, NULL);
   if (es_meter_select(auto_list, &e->cfg, cvd && *cvd, &e->choice, err, sizeof err) != 0) {
     memset(&e->choice, 0, sizeof e->choice);
     e->choice.cpu = &es_meter_estimate;

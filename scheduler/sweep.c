@@ -1316,7 +1316,7 @@ static int launch_one(es_sweep *s) {
   char tdir[PATH_MAX], err[512];
   snprintf(tdir, sizeof tdir, "%s/trials/%ld", s->dir, id);
   char **argv = NULL, **env = NULL, *params = NULL;
-  char *extra[10] = {0}; /* per-trial variables, NULL-terminated */
+  char *extra[12] = {0}; /* per-trial variables, NULL-terminated */
   int sv[2] = {-1, -1}, po[2] = {-1, -1}, pe[2] = {-1, -1};
   int result = -1;
   char name[32];
@@ -1345,7 +1345,10 @@ static int launch_one(es_sweep *s) {
     for (int i = 0; i < 16; i++) snprintf(t->token + 2 * i, 3, "%02x", rnd[i]);
     extra[ne++] = xasprintf("ECOSWEEP_CONNECT=%s", s->listen_addr);
     extra[ne++] = xasprintf("ECOSWEEP_TOKEN=%s", t->token);
-    extra[ne++] = xasprintf("ECOSWEEP_GRACE_S=%g", sp->workers.grace_s); /* exec's own SIGTERM-to-SIGKILL wait */
+    extra[ne++] = xasprintf("ECOSWEEP_GRACE_S=%.17g", sp->workers.grace_s); /* exec's own SIGTERM-to-SIGKILL wait */
+    /* The spec's estimate model, for a node that has no hardware meter. */
+    if (sp->estimate.has_cpu_watts) extra[ne++] = xasprintf("ECOSWEEP_ESTIMATE_CPU_WATTS=%.17g", sp->estimate.cpu_watts);
+    if (sp->estimate.has_ram_watts) extra[ne++] = xasprintf("ECOSWEEP_ESTIMATE_RAM_WATTS=%.17g", sp->estimate.ram_watts);
   } else {
     extra[ne++] = xasprintf("ECOSWEEP_FD=3");
   }
@@ -1433,7 +1436,7 @@ out:
   int fds[] = {sv[0], sv[1], po[0], po[1], pe[0], pe[1]};
   for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
     if (fds[i] >= 0) close(fds[i]);
-  for (int i = 0; i < 10; i++) free(extra[i]);
+  for (int i = 0; i < 12; i++) free(extra[i]);
   free(params);
   free(env); /* its strings belong to base_env and extra */
   es_argv_free(argv);

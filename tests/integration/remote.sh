@@ -37,6 +37,13 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 assert rows and all(r["meter"] == "estimate" and float(r["energy_j"]) > 0 for r in rows), rows' remote_est/trials.csv
 
+sed 's/"meters": \["reported"\], /"estimate": {"cpu_watts": 1000, "ram_watts": 0}, /' remote.json > remote_w.json
+PATH="$TMP/bin:$PATH" "$ES" run remote_w.json -o remote_w --quiet 2>/dev/null
+check "remote: the node models with the spec's estimate settings" $PY -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows and all(abs(float(r["energy_j"]) - 1000 * float(r["cpu_s"])) < 1e-3 for r in rows), rows' remote_w/trials.csv
+
 # Bad connections while a trial runs: wrong token, a replayed token, silence.
 cat > slow.json <<J
 {"command": ["sh", "-c", "sleep 11; echo '{{\"step\": 1, \"metrics\": {{\"score\": 1}}}}' >&3; read r <&3"],

@@ -638,37 +638,11 @@ out:
   return env;
 }
 
-/* The trial is born in its cgroup: exec moves itself (all its threads)
- * into the trial's group for the moment of posix_spawn, then back. Moving
- * the trial after posix_spawn, as the sweep does, takes ~10 ms (the
- * kernel's cgroup migration waits for an RCU grace period), long enough
- * for `sh script.sh` to fork its first child outside. The price: exec's
- * CPU time for the spawn itself counts as the trial's. Only done when
- * exec can go back (write access to its own group's cgroup.procs, the
- * base group's parent): -1 when not done, else a directory fd of that
- * group for leave_trial_cgroup. */
-static int enter_trial_cgroup(es_exec *e) {
-  if (e->cg_fd < 0) return -1;
-  const char *base = es_cgroup_base_path(e->cg);
-  const char *slash = strrchr(base, '/');
-  if (!slash || slash == base) return -1;
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%.*s", (int)(slash - base), base);
-  int home = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (home < 0) return -1;
-  if (faccessat(home, "cgroup.procs", W_OK, 0) != 0 || es_cgroup_attach(e->cg_fd, getpid()) != 0) {
-    close(home);
-    return -1;
-  }
-  return home;
-}
-
-/* Back to exec's own group. Should that fail, exec must not stay where
- * the trial's group is killed and removed: that group is given up
- * (CPU time from /proc, left in place). */
+/* Back in exec's own group after the spawn (es_cgroup_enter). Should that
+ * fail, exec must not stay where the trial's group is killed and removed:
+ * that group is given up (CPU time from /proc, left in place). */
 static void leave_trial_cgroup(es_exec *e, int home) {
-  int rc = es_cgroup_attach(home, getpid());
-  close(home);
+  int rc = es_cgroup_return(home);
   if (rc == 0) return;
   fprintf(stderr, "ecosweep: exec: cannot leave the trial's cgroup: %s; its CPU time comes from /proc\n",
           strerror(-rc));
@@ -683,7 +657,8 @@ static void start_trial(es_exec *e) {
   int rc = env ? 0 : -ENOMEM;
   if (rc == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) rc = -errno;
   es_child child = {-1, -1};
-  int home = rc == 0 ? enter_trial_cgroup(e) : -1;
+  /* Born in its cgroup (workers/cgroup.h says why). */
+  int home = rc == 0 && e->cg_fd >= 0 ? es_cgroup_enter(e->cg, e->cg_fd) : -1;
   e->start_ns = uv_hrtime();
   if (rc == 0) rc = es_local_spawn(e->argv, env, NULL, 1, 2, sv[1], &child);
   if (home >= 0) leave_trial_cgroup(e, home);

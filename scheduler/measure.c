@@ -147,15 +147,22 @@ int es_measure_run(char *const *argv, const char *meter, int json) {
   posix_spawnattr_setsigdefault(&attr, &def);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   double t0 = mono_now();
+  int home = m.cg_fd >= 0 ? es_cgroup_enter(cg, m.cg_fd) : -1; /* born in its cgroup */
   int rc = posix_spawnp(&m.pid, argv[0], NULL, &attr, argv, environ);
   posix_spawnattr_destroy(&attr);
+  if (home >= 0 && es_cgroup_return(home) != 0) { /* we are in its group: give the group up */
+    fprintf(stderr, "ecosweep: measure: cannot leave the command's cgroup; CPU time from /proc\n");
+    close(m.cg_fd);
+    m.cg_fd = -1;
+    cg = NULL;
+  }
   int code;
   double wall = 0;
   if (rc != 0) {
     fprintf(stderr, "ecosweep: measure: cannot run %s: %s\n", argv[0], strerror(rc));
     code = 127;
   } else {
-    if (m.cg_fd >= 0 && es_cgroup_attach(m.cg_fd, m.pid) != 0) {
+    if (home < 0 && m.cg_fd >= 0 && es_cgroup_attach(m.cg_fd, m.pid) != 0) {
       es_cgroup_remove(cg, "cmd", m.cg_fd);
       m.cg_fd = -1;
     }

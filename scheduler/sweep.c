@@ -152,6 +152,7 @@ struct es_sweep {
   es_hostmeter *host;    /* host/GPU counters and their attribution, or NULL */
   uv_timer_t sample_timer; /* samples the hostmeter (10 Hz by default) */
   es_cgroup_base *cg;    /* per-trial cgroups, or NULL: /proc */
+  int cg_stuck;          /* ecosweep could not leave a trial's group: no more groups, none killed */
   unsigned char *gpu_busy; /* n_gpus flags: handed to a running trial */
   size_t n_gpus;
   es_sampler *sampler;
@@ -345,16 +346,39 @@ static int share_read_cpu(es_meter_share *sh, double *cpu_s) {
   return es_proctree_cpu(t->pid, cpu_s);
 }
 
-/* After launch: into its cgroup, then into the attribution. */
+/* Before the spawn: the trial's cgroup, and ecosweep inside it for the
+ * moment of posix_spawn so the trial is born there (workers/cgroup.h).
+ * Returns the group to go back to, or -1. */
+static int trial_cgroup_enter(es_trial *t) {
+  es_sweep *s = t->sweep;
+  if (!s->cg || s->cg_stuck) return -1;
+  snprintf(t->cg_name, sizeof t->cg_name, "trial-%ld-%ld", t->id, (long)trial_record(t)->attempt);
+  if (es_cgroup_create(s->cg, t->cg_name, &t->cg_fd) != 0) return -1;
+  return es_cgroup_enter(s->cg, t->cg_fd);
+}
+
+/* After the spawn: ecosweep back in its own group (should that fail, it
+ * must never kill or remove the group it is in: cgroups are given up), or
+ * the trial moved in now when ecosweep could not enter. */
+static void trial_cgroup_settle(es_trial *t, int home, int spawned) {
+  es_sweep *s = t->sweep;
+  if (home >= 0 && es_cgroup_return(home) != 0) {
+    fprintf(stderr, "ecosweep: cannot leave trial %ld's cgroup; trials' CPU time comes from /proc\n", t->id);
+    close(t->cg_fd);
+    t->cg_fd = -1;
+    s->cg_stuck = 1;
+    return;
+  }
+  if (t->cg_fd < 0) return;
+  if (!spawned || (home < 0 && es_cgroup_attach(t->cg_fd, t->pid) != 0)) {
+    es_cgroup_remove(s->cg, t->cg_name, t->cg_fd);
+    t->cg_fd = -1;
+  }
+}
+
+/* After launch: into the attribution. */
 static void trial_meter_join(es_trial *t) {
   es_sweep *s = t->sweep;
-  if (s->cg) {
-    snprintf(t->cg_name, sizeof t->cg_name, "trial-%ld-%ld", t->id, (long)trial_record(t)->attempt);
-    if (es_cgroup_create(s->cg, t->cg_name, &t->cg_fd) == 0 && es_cgroup_attach(t->cg_fd, t->pid) != 0) {
-      es_cgroup_remove(s->cg, t->cg_name, t->cg_fd);
-      t->cg_fd = -1;
-    }
-  }
   if (!s->host) return;
   t->share.read_cpu = share_read_cpu;
   t->share.ctx = t;
@@ -1373,6 +1397,7 @@ static int launch_one(es_sweep *s) {
   }
   t->start_ns = t->sampled_ns = uv_hrtime();
   es_child child;
+  int home = t->remote ? -1 : trial_cgroup_enter(t);
   int rc = es_local_spawn(argv, env, sp->workdir, po[1], pe[1], sv[1], &child);
   if (sv[1] >= 0) close(sv[1]);
   close(po[1]), close(pe[1]);
@@ -1392,6 +1417,7 @@ static int launch_one(es_sweep *s) {
   sv[0] = po[0] = pe[0] = -1;
   t->pid = rc == 0 ? child.pid : 0;
   t->pidfd = rc == 0 ? child.pidfd : -1;
+  trial_cgroup_settle(t, home, rc == 0);
   if (rc == 0 && !t->remote) trial_meter_join(t); /* a remote trial is metered on its node */
   if (t->pidfd >= 0) {
     uv_poll_init(s->loop, &t->exit_poll, t->pidfd);
@@ -2635,7 +2661,7 @@ int es_sweep_run(es_spec *spec, const es_run_options *opt) {
   es_json_add_number(fin, "time_ms", wall_clock_ms());
   journal(&s, fin);
   es_hostmeter_close(s.host);
-  es_cgroup_base_close(s.cg);
+  if (!s.cg_stuck) es_cgroup_base_close(s.cg); /* else ecosweep is in one of its groups: leave them */
   free(s.gpu_busy);
   snprintf(path, sizeof path, "%s/journal.jsonl", opt->dir);
   if ((rc = es_journal_close(&s.journal)) != 0) {

@@ -180,6 +180,27 @@ int es_cgroup_cpu(int dirfd, double *cpu_s) {
   return 0;
 }
 
+int es_cgroup_enter(es_cgroup_base *b, int dirfd) {
+  if (dirfd < 0) return -1;
+  const char *slash = strrchr(b->path, '/');
+  if (!slash || slash == b->path) return -1;
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%.*s", (int)(slash - b->path), b->path);
+  int home = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (home < 0) return -1;
+  if (faccessat(home, "cgroup.procs", W_OK, 0) != 0 || es_cgroup_attach(dirfd, getpid()) != 0) {
+    close(home);
+    return -1;
+  }
+  return home;
+}
+
+int es_cgroup_return(int home) {
+  int rc = es_cgroup_attach(home, getpid());
+  close(home);
+  return rc;
+}
+
 int es_cgroup_kill(int dirfd) { return write_at(dirfd, "cgroup.kill", "1"); }
 
 int es_cgroup_remove(es_cgroup_base *b, const char *name, int dirfd) {

@@ -11,9 +11,12 @@
  * a child group of it. No controller is enabled: usage_usec is counted in
  * every cgroup v2 group regardless.
  *
- * A trial is moved into its group right after posix_spawn returns (writing
- * its pid to cgroup.procs); a process it forks in the microseconds before
- * that stays outside, a window documented in docs/ARCHITECTURE.md.
+ * A trial is born in its group: the caller moves itself into the group for
+ * the moment of posix_spawn (es_cgroup_enter) and back (es_cgroup_return),
+ * since glibc's posix_spawn cannot start a child in a cgroup. Moving the
+ * trial after the spawn instead can take ~10 ms (a migration waits for an
+ * RCU grace period when none ran lately): long enough for `sh script.sh`
+ * to fork its first child outside.
  *
  * What it does not do: limit resources, or work without write access to
  * the cgroup2 tree (callers fall back to /proc and say why).
@@ -45,6 +48,17 @@ int es_cgroup_attach(int dirfd, pid_t pid);
 /* CPU-seconds of everything that ever ran in the group (cpu.stat
  * usage_usec). 0 or -errno. */
 int es_cgroup_cpu(int dirfd, double *cpu_s);
+
+/* Move the calling process (all its threads) into the group dirfd, so the
+ * next child it spawns starts there. Returns a directory fd of the group
+ * the caller came from, the base's parent, for es_cgroup_return; or -1
+ * (nothing moved) when the caller could not move back. */
+int es_cgroup_enter(es_cgroup_base *b, int dirfd);
+
+/* Back to the group home (es_cgroup_enter's result), which is closed.
+ * 0 or -errno: then the caller is still inside the trial's group, and must
+ * neither kill nor remove it. */
+int es_cgroup_return(int home);
 
 /* Kill every process in the group (cgroup.kill, Linux 5.14+). 0 or -errno. */
 int es_cgroup_kill(int dirfd);

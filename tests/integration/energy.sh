@@ -91,6 +91,19 @@ print("%.2f J : %.2f J (%.2f), CPU %.2f s : %.2f s, total %.2f J, overhead %.2f 
 PYEOF
 check "100 % and 50 % duty split about 2:1 by CPU time, trials + overhead = total ($(cat "$TMP/duty.out" | tail -1))" [ $? -eq 0 ]
 check "journal says where trials' CPU time came from" grep -q '"cpu_time":"cgroup"' "$TMP/duty/journal.jsonl"
+# A trial is born in its cgroup: even the very first thing it runs is there.
+cat >"$TMP/born.json" <<JSON
+{"command": ["sh", "-c", "cat /proc/self/cgroup > \$ECOSWEEP_TRIAL_DIR/cgroup; sh $HERE/trials/modes.sh ok"],
+ "parameters": {"x": {"type": "int", "low": 1, "high": 2}}, "objectives": [{"metric": "score", "goal": "max"}],
+ "strategy": {"sampler": "grid"}, "workers": {"count": 1}, "meters": ["rapl"]}
+JSON
+start_rapl "$TMP/rapl3" 40 60000000
+ECOSWEEP_POWERCAP_ROOT="$TMP/rapl3" "$ES" run "$TMP/born.json" -o "$TMP/born" --quiet 2>/dev/null
+stop_rapl
+check "a trial's first child is born in the trial's cgroup" sh -c "grep -q '^0::.*/ecosweep-[0-9]*/trial-0-1\$' '$TMP/born/trials/0/cgroup' && grep -q '^0::.*/ecosweep-[0-9]*/trial-1-1\$' '$TMP/born/trials/1/cgroup'"
+group=$(sed -n 's|^0::\(.*/ecosweep-[0-9]*\)/trial-0-1$|\1|p' "$TMP/born/trials/0/cgroup")
+mnt=$(awk '$(NF-2) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+check "ecosweep's cgroups are gone after the sweep ($group)" sh -c "[ -n '$group' ] && [ ! -e '$mnt$group' ]"
 
 # ---- GPUs handed out whole (the NVML stand-in library) ----------------------
 STANDIN=${ECOSWEEP_BUILD_DIR:-$ROOT/build}/tests/libnvml_standin.so

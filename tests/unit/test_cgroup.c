@@ -620,6 +620,55 @@ static void base_close_cleans_up(void **state) {
   es_cgroup_base_close(NULL); /* a no-op */
 }
 
+/* Our group's line in /proc/PID/cgroup ("/path"), "" when unknown. */
+static void cgroup_of(pid_t pid, char *out, size_t len) {
+  char path[64], line[4096];
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+  out[0] = '\0';
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "0::", 3) == 0) {
+      line[strcspn(line, "\n")] = '\0';
+      snprintf(out, len, "%s", line + 3);
+    }
+  fclose(f);
+}
+
+/* enter/return: a child forked while we are inside is born in the group,
+ * and we are back where we were afterwards. */
+static void enter_makes_children_born_inside(void **state) {
+  (void)state;
+  open_real("enter");
+  int fd = -1;
+  assert_int_equal(es_cgroup_create(base, "t", &fd), 0);
+  char before[4096], inside[4096], child[4096], after[4096];
+  cgroup_of(getpid(), before, sizeof before);
+  int home = es_cgroup_enter(base, fd);
+  assert_true(home >= 0);
+  cgroup_of(getpid(), inside, sizeof inside);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    pause();
+    _exit(0);
+  }
+  kids[n_kids++] = pid;
+  assert_int_equal(es_cgroup_return(home), 0);
+  cgroup_of(getpid(), after, sizeof after);
+  cgroup_of(pid, child, sizeof child);
+  assert_string_equal(after, before);
+  assert_non_null(strstr(inside, "/t"));
+  assert_string_equal(child, inside); /* born inside, stays there */
+  assert_true(in_group(fd, pid));
+  kill(pid, SIGKILL);
+  assert_int_equal(waitpid(pid, NULL, 0), pid);
+  n_kids--;
+  assert_int_equal(es_cgroup_remove(base, "t", fd), 0);
+  assert_int_equal(es_cgroup_enter(base, -1), -1); /* nothing to enter */
+}
+
 static void attach_to_a_dead_pid_fails(void **state) {
   (void)state;
   open_real("attach");
@@ -651,6 +700,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(remove_is_ebusy_while_populated, setup, teardown),
       cmocka_unit_test_setup_teardown(base_close_cleans_up, setup, teardown),
       cmocka_unit_test_setup_teardown(attach_to_a_dead_pid_fails, setup, teardown),
+      cmocka_unit_test_setup_teardown(enter_makes_children_born_inside, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

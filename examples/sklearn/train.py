@@ -26,6 +26,7 @@ is one fit of at most a few seconds, so there is nothing worth keeping.
 
 import argparse
 import os
+import sys
 
 # One BLAS thread: the sweep runs one trial per CPU, and a multithreaded
 # BLAS in each would oversubscribe them. Must precede importing numpy.
@@ -40,6 +41,10 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 import ecosweep  # noqa: E402
 
+# The digits and the C example's split, shared by the Python examples.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
+import digits_split  # noqa: E402
+
 DEFAULTS = {
     "width": 64,
     "alpha": 1e-4,
@@ -47,34 +52,6 @@ DEFAULTS = {
     "activation": "relu",
     "max_resource": 27,
 }
-SPLIT_SEED = 20240501  # the C example's: the same validation rows
-MASK = (1 << 64) - 1
-
-
-def _splitmix64(state):
-    state = (state + 0x9E3779B97F4A7C15) & MASK
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return state, z ^ (z >> 31)
-
-
-def load_digits(path):
-    """(x_train, y_train, x_test, y_test): pixels scaled to [0, 1], the
-    80/20 split of examples/digits/digits_trial.c (same shuffle)."""
-    data = np.loadtxt(path, delimiter=",", dtype=np.float64)
-    x, y = data[:, :64] / 16.0, data[:, 64].astype(np.int64)
-    n = len(y)
-    order = list(range(n))
-    state = SPLIT_SEED
-    for i in range(n, 1, -1):  # Fisher-Yates, as shuffle() in the C trial
-        state, r = _splitmix64(state)
-        j = r % i
-        order[i - 1], order[j] = order[j], order[i - 1]
-    order = np.array(order)
-    n_test = n // 5
-    train, test = order[: n - n_test], order[n - n_test:]
-    return x[train], y[train], x[test], y[test]
 
 
 def levels(lo, eta, hi):
@@ -97,7 +74,7 @@ def main():
 
     t = ecosweep.Trial(defaults=DEFAULTS)
     p = t.params
-    x_train, y_train, x_test, y_test = load_digits(args.data)
+    x_train, y_train, x_test, y_test = digits_split.load_digits(args.data)
     # Nested subsets: a fixed permutation of the training rows, then prefixes.
     perm = np.random.RandomState(args.seed).permutation(len(y_train))
     x_train, y_train = x_train[perm], y_train[perm]

@@ -35,6 +35,7 @@ relaunched trial (ECOSWEEP_RESUMED=1) continues from it.
 
 import argparse
 import os
+import sys
 import time
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -46,6 +47,10 @@ from torch import nn  # noqa: E402
 
 import ecosweep  # noqa: E402
 
+# The digits and the C example's split, shared by the Python examples.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
+import digits_split  # noqa: E402
+
 DEFAULTS = {
     "precision": "fp32",
     "quantize": False,
@@ -54,38 +59,15 @@ DEFAULTS = {
     "batch": 32,
     "max_resource": 27,
 }
-SPLIT_SEED = 20240501  # the C example's: the same validation rows
-MASK = (1 << 64) - 1
 INFER_BATCH = 64
 INFER_MIN_CPU_S = 0.25  # time at least this much CPU for the inference figure
 INFER_BLOCKS = 5
 
 
-def _splitmix64(state):
-    state = (state + 0x9E3779B97F4A7C15) & MASK
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return state, z ^ (z >> 31)
-
-
 def load_digits(path):
-    """(x_train, y_train, x_test, y_test) as tensors: pixels scaled to
-    [0, 1], the 80/20 split of examples/digits/digits_trial.c."""
-    data = np.loadtxt(path, delimiter=",", dtype=np.float32)
-    x, y = data[:, :64] / 16.0, data[:, 64].astype(np.int64)
-    n = len(y)
-    order = list(range(n))
-    state = SPLIT_SEED
-    for i in range(n, 1, -1):  # Fisher-Yates, as shuffle() in the C trial
-        state, r = _splitmix64(state)
-        j = r % i
-        order[i - 1], order[j] = order[j], order[i - 1]
-    order = np.array(order)
-    n_test = n // 5
-    train, test = order[: n - n_test], order[n - n_test:]
+    """(x_train, y_train, x_test, y_test) as tensors (examples/data/digits_split.py)."""
     t = torch.from_numpy
-    return t(x[train]), t(y[train]), t(x[test]), t(y[test])
+    return tuple(t(a) for a in digits_split.load_digits(path, np.float32))
 
 
 def as_bool(value):

@@ -27,9 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -37,6 +35,7 @@
 #include "../meters/hostmeter.h"
 #include "../meters/meter.h"
 #include "../workers/cgroup.h"
+#include "../workers/local.h"
 #include "../workers/proctree.h"
 #include "journal.h"
 
@@ -51,8 +50,9 @@ typedef struct {
   int cg_fd;
   double cpu_final;
   int exited;
-  int status;
-  struct rusage ru;
+  int64_t exit_status;
+  int term_signal;
+  long maxrss_kib;  /* peak RSS of the command's largest process */
 } es_measure;
 
 static double mono_now(void) {
@@ -75,16 +75,21 @@ static void timer_cb(uv_timer_t *h) {
   }
 }
 
-static void exit_cb(uv_poll_t *h, int status, int events) {
-  (void)status, (void)events;
-  es_measure *m = h->data;
-  if (wait4(m->pid, &m->status, WNOHANG, &m->ru) != m->pid) return;
+/* Reap the command if it has exited (1), with its exact final CPU time
+ * (its cgroup's or rusage's, the larger) and its last sample. */
+static int measure_reaped(es_measure *m) {
+  if (es_local_reap(m->pid, &m->exit_status, &m->term_signal, &m->cpu_final, &m->maxrss_kib) != 0) return 0;
   m->exited = 1;
-  m->cpu_final = (double)m->ru.ru_utime.tv_sec + (double)m->ru.ru_utime.tv_usec * 1e-6 +
-                 (double)m->ru.ru_stime.tv_sec + (double)m->ru.ru_stime.tv_usec * 1e-6;
   double c;
   if (m->cg_fd >= 0 && es_cgroup_cpu(m->cg_fd, &c) == 0 && c > m->cpu_final) m->cpu_final = c;
   if (m->host) es_hostmeter_leave(m->host, &m->share, m->cpu_final);
+  return 1;
+}
+
+static void exit_cb(uv_poll_t *h, int status, int events) {
+  (void)status, (void)events;
+  es_measure *m = h->data;
+  if (!measure_reaped(m)) return;
   uv_close((uv_handle_t *)&m->exit_poll, NULL);
   uv_close((uv_handle_t *)&m->timer, NULL);
 }
@@ -186,14 +191,7 @@ int es_measure_run(char *const *argv, const char *meter, int json) {
       uv_run(&loop, UV_RUN_DEFAULT);
       close(pidfd);
     } else { /* no pidfds (Linux < 5.3): sample between blocking waits */
-      while (!m.exited) {
-        if (wait4(m.pid, &m.status, WNOHANG, &m.ru) == m.pid) {
-          m.exited = 1;
-          m.cpu_final = (double)m.ru.ru_utime.tv_sec + (double)m.ru.ru_utime.tv_usec * 1e-6 +
-                        (double)m.ru.ru_stime.tv_sec + (double)m.ru.ru_stime.tv_usec * 1e-6;
-          if (m.host) es_hostmeter_leave(m.host, &m.share, m.cpu_final);
-          break;
-        }
+      while (!measure_reaped(&m)) {
         if (m.host) es_hostmeter_sample(m.host);
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -203,7 +201,7 @@ int es_measure_run(char *const *argv, const char *meter, int json) {
     }
     uv_loop_close(&loop);
     wall = mono_now() - t0;
-    code = WIFEXITED(m.status) ? WEXITSTATUS(m.status) : WIFSIGNALED(m.status) ? 128 + WTERMSIG(m.status) : 1;
+    code = m.term_signal ? 128 + m.term_signal : (int)m.exit_status;
   }
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGQUIT, &old_quit, NULL);
@@ -222,7 +220,7 @@ int es_measure_run(char *const *argv, const char *meter, int json) {
   }
   double est_cpu = 0, est_ram = 0;
   if (ch.cpu && ch.cpu->kind == ES_METER_TRIAL) {
-    es_trial_usage u = {.cpu_s = m.cpu_final, .wall_s = wall, .rss_gib = (double)m.ru.ru_maxrss / (1024.0 * 1024.0)};
+    es_trial_usage u = {.cpu_s = m.cpu_final, .wall_s = wall, .rss_gib = (double)m.maxrss_kib / (1024.0 * 1024.0)};
     es_trial_usage cpu_only = u;
     cpu_only.wall_s = 0;
     double all = 0;

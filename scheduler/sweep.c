@@ -214,11 +214,6 @@ static void remote_reaped(es_trial *t);
 static char **remote_argv(es_sweep *s, es_trial *t, char **argv);
 static void handle_report(es_trial *t, const char *line, size_t len, int from_stdout);
 
-static double rusage_cpu(const struct rusage *r) {
-  return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec * 1e-6 + (double)r->ru_stime.tv_sec +
-         (double)r->ru_stime.tv_usec * 1e-6;
-}
-
 static double seconds_since(uint64_t ns) { return (double)(uv_hrtime() - ns) * 1e-9; }
 
 /* Unix time in whole milliseconds ("time_ms" of journal events): resume
@@ -2479,7 +2474,7 @@ static void sweep_totals(es_sweep *s, es_totals *tot) {
   }
   if (s->meter->kind == ES_METER_TRIAL) {
     if (s->meter->estimate) {
-      es_trial_usage u = {.cpu_s = rusage_cpu(&self)};
+      es_trial_usage u = {.cpu_s = es_rusage_cpu(&self)};
       s->meter->trial_joules(&s->meter_cfg, &u, &tot->ecosweep_j);
     }
   }

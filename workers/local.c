@@ -171,6 +171,11 @@ done:
   return rc;
 }
 
+double es_rusage_cpu(const struct rusage *ru) {
+  return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6 + (double)ru->ru_stime.tv_sec +
+         (double)ru->ru_stime.tv_usec * 1e-6;
+}
+
 int es_local_reap(pid_t pid, int64_t *exit_status, int *term_signal, double *cpu_s, long *maxrss_kib) {
   int status;
   struct rusage ru;
@@ -181,8 +186,7 @@ int es_local_reap(pid_t pid, int64_t *exit_status, int *term_signal, double *cpu
   if (r == 0) return 1;
   *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   *term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec * 1e-6;
+  *cpu_s = es_rusage_cpu(&ru);
   if (maxrss_kib) *maxrss_kib = ru.ru_maxrss;
   return 0;
 }

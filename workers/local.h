@@ -53,6 +53,10 @@ int es_local_spawn(char *const *argv, char *const *env, const char *cwd, int out
 /* Reap pid if it has exited: 0 with its exit status (or the signal that
  * killed it) and the CPU time of it and every descendant it waited for
  * (wait4's rusage); 1 while it runs; -errno on error. */
+/* CPU-seconds (user + system) of a struct rusage. */
+struct rusage;
+double es_rusage_cpu(const struct rusage *ru);
+
 int es_local_reap(pid_t pid, int64_t *exit_status, int *term_signal, double *cpu_s, long *maxrss_kib);
 
 /* Signal the trial's whole process group; ESRCH (already gone) is 0. */

@@ -41,14 +41,9 @@
 
 #include <cmocka.h>
 
-#include "workers/cgroup.h"
+#include "tests/unit/helpers.h"
 
-/* cmocka 1.1 has no floating-point assertion. */
-#define assert_near(a, b, tol)                                                                     \
-  do {                                                                                             \
-    double a_ = (a), b_ = (b);                                                                     \
-    if (!(fabs(a_ - b_) <= (tol))) fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);             \
-  } while (0)
+#include "workers/cgroup.h"
 
 /* What each test leaves behind, undone by teardown even when an assertion
  * jumped out half way. */
@@ -105,11 +100,6 @@ static void remove_leftover(const char *path) {
   rmdir(path);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
 static int setup(void **state) {
   (void)state;
   base = NULL;
@@ -129,7 +119,7 @@ static int teardown(void **state) {
   if (grandkid > 0) kill(grandkid, SIGKILL);
   es_cgroup_base_close(base); /* kills what is left in its groups */
   if (closing[0]) remove_leftover(closing);
-  return nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return es_test_rm_tree(tmp);
 }
 
 /* Spin until this process has used cpu_s of CPU since it was forked. */

@@ -22,21 +22,12 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/helpers.h"
+
 #include "meters/hostmeter.h"
 #include "meters/powercap.h"
 
-#define assert_near(a, b, tol)                                                                     \
-  do {                                                                                             \
-    double a_ = (a), b_ = (b);                                                                     \
-    if (!(fabs(a_ - b_) <= (tol))) fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);             \
-  } while (0)
-
 static char root[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
 
 static int setup(void **state) {
   (void)state;
@@ -48,7 +39,7 @@ static int teardown(void **state) {
   (void)state;
   unsetenv(ES_POWERCAP_ROOT_ENV);
   unsetenv(ES_SAMPLE_HZ_ENV);
-  return nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return es_test_rm_tree(root);
 }
 
 static void put(const char *rel, const char *text) {

@@ -20,22 +20,13 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/helpers.h"
+
 #include "meters/hostmeter.h"
 #include "meters/meter.h"
 #include "meters/powercap.h"
 
-#define assert_near(a, b, tol)                                                                     \
-  do {                                                                                             \
-    double a_ = (a), b_ = (b);                                                                     \
-    if (!(fabs(a_ - b_) <= (tol))) fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);             \
-  } while (0)
-
 static char root[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
 
 /* Every hardware meter pointed at nothing, unless a test points one back. */
 static int setup(void **state) {
@@ -54,7 +45,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  return nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return es_test_rm_tree(root);
 }
 
 static void put(const char *rel, const char *text) {

@@ -28,26 +28,15 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/helpers.h"
+
 #include "meters/meter.h"
 #include "meters/meter_hwmon.h"
-
-/* cmocka 1.1 has no floating-point assertion. */
-#define assert_near(a, b, tol)                                                                     \
-  do {                                                                                             \
-    double a_ = (a), b_ = (b);                                                                     \
-    if (!(fabs(a_ - b_) <= (tol))) fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);             \
-  } while (0)
 
 static const es_meter_type *const T = &es_meter_hwmon;
 
 static char base[64];  /* the mkdtemp directory */
 static char root[128]; /* base/class: what $ECOSWEEP_HWMON_ROOT points at */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  chmod(path, 0700); /* so a chmod 000 left behind cannot block the cleanup */
-  return remove(path);
-}
 
 static int setup(void **state) {
   (void)state;
@@ -61,7 +50,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   unsetenv(ES_HWMON_ROOT_ENV);
-  return nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return es_test_rm_tree(base);
 }
 
 /* rel is relative to base. */

@@ -31,15 +31,10 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/helpers.h"
+
 #include "meters/meter.h"
 #include "meters/meter_nvml.h"
-
-/* cmocka 1.1 has no floating-point assertion. */
-#define assert_near(a, b, tol)                                                                     \
-  do {                                                                                             \
-    double a_ = (a), b_ = (b);                                                                     \
-    if (!(fabs(a_ - b_) <= (tol))) fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);             \
-  } while (0)
 
 /* lo <= a <= hi, give or take slack (the counter's 1 mJ steps). */
 #define assert_between(a, lo, hi, slack)                                                           \
@@ -103,11 +98,6 @@ static int group_teardown(void **state) {
   return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
 static int setup(void **state) {
   (void)state;
   snprintf(dir, sizeof dir, "/tmp/es-nvml-XXXXXX");
@@ -129,7 +119,7 @@ static int teardown(void **state) {
     }
   int leaked = standin_inits(); /* an open without its shutdown */
   if (leaked) fprintf(stderr, "# %d nvmlInit_v2 without nvmlShutdown\n", leaked);
-  return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) || leaked ? -1 : 0;
+  return es_test_rm_tree(dir) || leaked ? -1 : 0;
 }
 
 /* Replaces the GPU description in one rename(), so the stand-in never sees

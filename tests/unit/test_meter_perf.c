@@ -40,15 +40,10 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/helpers.h"
+
 #include "meters/meter.h"
 #include "meters/meter_perf.h"
-
-/* cmocka 1.1 has no floating-point assertion. */
-#define assert_near(a, b, tol)                                                                     \
-  do {                                                                                             \
-    double a_ = (a), b_ = (b);                                                                     \
-    if (!(fabs(a_ - b_) <= (tol))) fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);             \
-  } while (0)
 
 #define CPU_CLOCK "event=0x0"   /* PERF_COUNT_SW_CPU_CLOCK */
 #define PAGE_FAULTS "event=0x2" /* PERF_COUNT_SW_PAGE_FAULTS */
@@ -56,11 +51,6 @@
 
 static const es_meter_type *const M = &es_meter_perf;
 static char root[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
 
 static int setup(void **state) {
   (void)state;
@@ -72,7 +62,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   unsetenv(ES_PERF_ROOT_ENV);
-  return nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return es_test_rm_tree(root);
 }
 
 static void write_file(const char *rel, const char *text) {

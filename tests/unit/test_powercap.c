@@ -25,24 +25,13 @@
 
 #include <cmocka.h>
 
-#include "meters/powercap.h"
+#include "tests/unit/helpers.h"
 
-/* cmocka 1.1 has no floating-point assertion. */
-#define assert_near(a, b, tol)                                                                     \
-  do {                                                                                             \
-    double a_ = (a), b_ = (b);                                                                     \
-    if (!(fabs(a_ - b_) <= (tol))) fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);             \
-  } while (0)
+#include "meters/powercap.h"
 
 #define RANGE_UJ 262143328850ULL /* a common real max_energy_range_uj */
 
 static char root[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  chmod(path, 0700); /* so a chmod 000 left behind cannot block the cleanup */
-  return remove(path);
-}
 
 static int setup(void **state) {
   (void)state;
@@ -53,7 +42,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   unsetenv(ES_POWERCAP_ROOT_ENV);
-  return nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return es_test_rm_tree(root);
 }
 
 static void write_file(const char *rel, const char *file, const char *text) {
